@@ -1,0 +1,79 @@
+"""Symbolic objects the derivations talk about: densities and the KL divergence.
+
+A density is an undefined, positive sympy function; an indexed family
+``q(i, z)`` prints as :math:`q_i(z)`.  ``KL(f, g)`` is an unevaluated
+divergence between two densities given as ``Lambda(z, ...)``; it only turns
+into an integral through the *definition* axiom, never silently.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = ["Density", "density", "KL", "NamedQuantity", "z", "gaussian_pdf"]
+
+#: The integration variable of every one-dimensional derivation.
+z = sp.Symbol("z", real=True)
+
+
+class Density(sp.Function):
+    """A positive function; the last argument is the point, earlier ones index a family."""
+
+    is_positive = True
+    is_real = True
+    _latex_name = "q"
+
+    def _latex(self, printer):
+        *index, point = self.args
+        head = self._latex_name
+        if index:
+            head += "_{" + ",".join(printer._print(a) for a in index) + "}"
+        return rf"{head}\left({printer._print(point)}\right)"
+
+
+def density(name: str, latex_name: str | None = None) -> type[Density]:
+    """A new density symbol called ``name`` (printed as ``latex_name``)."""
+    return type(name, (Density,), {"_latex_name": latex_name or name})
+
+
+def _density_latex(printer, f: sp.Lambda) -> str:
+    """Print ``Lambda(z, q(i, z))`` as ``q_i``; anything else as its body."""
+    (var,), body = f.signature, f.expr
+    if isinstance(body, Density) and body.args[-1] == var:
+        *index, _ = body.args
+        head = body._latex_name
+        if index:
+            head += "_{" + ",".join(printer._print(a) for a in index) + "}"
+        return head
+    return printer._print(body)
+
+
+class KL(sp.Function):
+    """Unevaluated KL(f || g) of two densities ``f, g`` given as ``Lambda(z, ...)``."""
+
+    nargs = 2
+    is_real = True
+
+    def _latex(self, printer):
+        f, g = self.args
+        return (
+            r"\operatorname{KL}\left(" + _density_latex(printer, f)
+            + r"\,\middle\|\," + _density_latex(printer, g) + r"\right)"
+        )
+
+
+class NamedQuantity(sp.Symbol):
+    """A real number with a name and a LaTeX rendering, opaque to algebra."""
+
+    def __new__(cls, name: str, latex: str, **assumptions):
+        obj = super().__new__(cls, name, real=True, **assumptions)
+        obj._latex_text = latex
+        return obj
+
+    def _latex(self, printer):
+        return self._latex_text
+
+
+def gaussian_pdf(x: sp.Expr, mean: sp.Expr, variance: sp.Expr) -> sp.Expr:
+    """Density of N(mean, variance) at x (one dimension)."""
+    return sp.exp(-((x - mean) ** 2) / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
