@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import itertools
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import sympy as sp
 
-from .objects import KL
+from .objects import KL, Density
 
 __all__ = [
     "Algebra",
@@ -77,9 +77,28 @@ _OPAQUE = (sp.Integral, KL)
 _RULES: contextvars.ContextVar[dict] = contextvars.ContextVar("rules", default={})
 
 
+def _fingerprint(e: sp.Basic) -> tuple[frozenset, frozenset]:
+    """Functions applied and free symbols, after unfolding definitions.
+
+    Expressions that reduce to the same thing have the same fingerprint, so a
+    differing fingerprint rejects an identification without any simplification.
+    """
+    try:
+        e = sp.expand_log(sp.expand(e), force=False)
+    except Exception:  # noqa: BLE001
+        pass
+    e = e.xreplace(_RULES.get())
+    heads = frozenset(type(f) for f in e.atoms(sp.Function) if isinstance(f, sp.core.function.AppliedUndef) or isinstance(f, Density))
+    return heads, frozenset(e.free_symbols)
+
+
 def _same_opaque(a: sp.Basic, b: sp.Basic) -> bool:
     """Whether two integrals (or two KL terms) are the same object up to algebra."""
     if type(a) is not type(b):
+        return False
+    if a == b:
+        return True
+    if _fingerprint(a) != _fingerprint(b):
         return False
     if isinstance(a, sp.Integral):
         if a.limits != b.limits:
@@ -142,7 +161,7 @@ _STRATEGIES: tuple[Callable[[sp.Expr], sp.Expr], ...] = (
 )
 
 
-def _reductions(expr: sp.Expr):
+def _reductions(expr: sp.Expr) -> Iterator[sp.Expr]:
     """Equivalent forms of ``expr``; a strategy that fails inside sympy is skipped."""
     for strategy in _STRATEGIES:
         try:
@@ -170,7 +189,57 @@ def is_zero(expr: sp.Expr) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _is_zero_cached(expr: sp.Expr, rules: tuple) -> bool:
+    if _surely_nonzero(expr):
+        return False
     return any(r == 0 for r in _candidates(expr))
+
+
+def _surely_nonzero(expr: sp.Expr) -> bool:
+    """A fast *rejection*: ``expr`` is far from zero at one admissible point.
+
+    Used only to skip simplification for an expression that is certainly
+    not identically zero; no step is ever accepted because of a number.
+    Definitions are unfolded first, symbolic sum lengths become 3, indexed
+    weights that a definition makes sum to one get values that do, and each
+    undefined positive function becomes a fixed smooth positive function.
+    An identity that holds for every density holds for these, so a true step
+    is never rejected here.  Integrals, KL terms and derivatives are left to
+    algebra.
+    """
+    rules = _RULES.get()
+    e = expr.xreplace(rules)
+    if e.has(sp.Integral, KL, sp.Derivative):
+        return False
+    values: dict[sp.Basic, sp.Basic] = {}
+    for k, sym in enumerate(sorted(e.free_symbols, key=sp.default_sort_key)):
+        if sym.is_integer:
+            values[sym] = sp.Integer(3)
+        elif sym.is_positive:
+            values[sym] = sp.Rational(7 + 3 * k, 11)
+        else:
+            values[sym] = sp.Rational(-5 + 3 * k, 13)
+    try:
+        e = e.xreplace(values).doit()
+        normalized = {lhs.function.base for lhs, rhs in rules.items()
+                      if isinstance(lhs, sp.Sum) and rhs == 1 and isinstance(lhs.function, sp.Indexed)}
+
+        def indexed_value(x: sp.Indexed) -> sp.Expr:
+            (idx,) = x.indices
+            raw = [sp.Rational(2 + 3 * k, 7) for k in range(1, 4)]
+            if x.base in normalized:
+                return raw[int(idx) - 1] / sum(raw)
+            return raw[int(idx) - 1] if x.base.assumptions0.get("positive") else raw[int(idx) - 1] - 1
+
+        e = e.replace(lambda x: isinstance(x, sp.Indexed), indexed_value)
+        e = e.replace(
+            lambda x: isinstance(x, sp.core.function.AppliedUndef),
+            lambda x: sp.exp(sp.sin(len(type(x).__name__) + sum((k + 1) * sp.Rational(7, 10) * a
+                                                                for k, a in enumerate(x.args)))),
+        )
+        value = complex(e.evalf(30))
+    except (TypeError, ValueError, IndexError):
+        return False
+    return abs(value) > 1e-6
 
 
 def is_nonnegative(expr: sp.Expr) -> bool:
@@ -280,6 +349,7 @@ class StepResult:
     label: str
     status: Status
     detail: str
+    seconds: float = 0.0
 
 
 class Justification:
@@ -303,7 +373,7 @@ class Algebra(Justification):
         if kind == "ge" and is_nonnegative(diff):
             return "checked", "difference proved nonnegative"
         what = "reduce to 0" if kind == "eq" else "have a provable sign"
-        raise ProofError(f"{ctx.where(step)}: algebra: {sp.simplify(diff)} does not {what}")
+        raise ProofError(f"{ctx.where(step)}: algebra: {diff} does not {what}")
 
     def describe(self):
         return "algebra"
@@ -370,7 +440,7 @@ class Combine(Justification):
             return "checked", "combination of " + ", ".join(l for l, _, _ in self.refs)
         raise ProofError(
             f"{ctx.where(step)}: does not follow from {', '.join(l for l, _, _ in self.refs)}; "
-            f"remainder {sp.simplify(residual)}"
+            f"remainder {residual}"
         )
 
     def describe(self):
@@ -561,8 +631,9 @@ class Theorem:
             for step in self.steps:
                 if step.label in ctx.facts:
                     raise ProofError(f"{ctx.where(step)}: label used twice")
+                start = time.perf_counter()
                 status, detail = step.why.check(step, ctx)
-                results.append(StepResult(step.label, status, detail))
+                results.append(StepResult(step.label, status, detail, time.perf_counter() - start))
                 ctx.facts[step.label] = step.statement
             for c in self.conclusions:
                 stated = any(s.statement == c for s in self.steps)
@@ -590,9 +661,9 @@ class Theorem:
         return hash(self.name)
 
     def _repr_latex_(self) -> str:
-        from .render import theorem_latex_fragment
+        from .render import math
 
-        return theorem_latex_fragment(self)
+        return "$$" + r" \\ ".join(math(c) for c in self.conclusions) + "$$"
 
     def _repr_markdown_(self) -> str:
         from .render import theorem_markdown

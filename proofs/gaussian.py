@@ -44,7 +44,7 @@ mu1, mu2 = sp.symbols("mu_1 mu_2", real=True)
 s1, s2 = sp.symbols("sigma_1 sigma_2", positive=True)
 _q = sp.Lambda(z, gaussian_pdf(z, mu1, s1**2))
 _p = sp.Lambda(z, gaussian_pdf(z, mu2, s2**2))
-_log_ratio = sp.log(s2 / s1) - (z - mu1) ** 2 / (2 * s1**2) + (z - mu2) ** 2 / (2 * s2**2)
+_log_ratio = sp.expand(sp.log(s2 / s1) - (z - mu1) ** 2 / (2 * s1**2) + (z - mu2) ** 2 / (2 * s2**2))
 _closed_two = sp.Rational(1, 2) * (s1**2 / s2**2 + (mu1 - mu2) ** 2 / s2**2 - 1 + sp.log(s2**2 / s1**2))
 
 KL_TWO_GAUSSIANS = Theorem(
@@ -76,7 +76,7 @@ KL_STANDARD = Theorem(
     steps=[
         Step("1", sp.Eq(KL(_qs, _std), _closed_std),
              ByTheorem(KL_TWO_GAUSSIANS, {mu1: mu, s1: sigma, mu2: sp.Integer(0), s2: sp.Integer(1)}),
-             "the second Gaussian is N(0, 1)"),
+             r"the second Gaussian is $\mathcal N(0, 1)$"),
     ],
 )
 
@@ -96,7 +96,7 @@ KL_PRODUCT = Theorem(
     name="kl_product",
     title="KL divergence of product densities",
     conclusion=sp.Eq(KL(_F, _G), _kl1 + _kl2),
-    summary="x and y may be blocks of coordinates of any size.",
+    summary=r"$x$ and $y$ may be blocks of coordinates of any size.",
     steps=[
         Step("1", sp.Eq(KL(_F, _G), sp.Integral(_F(x, y) * sp.log(_F(x, y) / _G(x, y)), _Rx, _Ry)),
              ByAxiom(ax.KL_DEFINITION, f=_F, g=_G)),
@@ -136,7 +136,7 @@ KL_DIAGONAL = Theorem(
     title="KL divergence from a diagonal Gaussian to the standard normal",
     conclusion=sp.Eq(KL_NORMAL_DIAG, SCRIPT_KL),
     uses=(KL_PRODUCT, KL_STANDARD),
-    summary="The right-hand side is the script's KL = @(m,v) .5*sum(v + m.^2 - 1 - log(v)).",
+    summary=r"The right-hand side is the script's \texttt{KL = @(m,v) .5*sum(v + m.\^{}2 - 1 - log(v))}.",
     steps=[
         Step("1", sp.Eq(KL_NORMAL_DIAG, sp.Sum(_coord_kl, (j, 1, d))),
              ByAxiom(ax.INDUCTION_PRODUCT, lhs=KL_NORMAL_DIAG, rhs=sp.Sum(_coord_kl, (j, 1, d))),
@@ -198,7 +198,7 @@ def kl_full_covariance(dim: int) -> Theorem:
         name=f"kl_full_covariance_{dim}",
         title=f"KL divergence from a full-covariance Gaussian to the standard normal (d = {dim})",
         conclusion=sp.Eq(kl, closed),
-        summary="S is a symbolic symmetric positive-definite matrix; z ~ q = N(m, S).",
+        summary=r"$S$ is a symbolic symmetric positive-definite matrix; $z \sim q = \mathcal N(m, S)$.",
         hypotheses={"pd": sp.Gt(S.det(), 0)},
         steps=[
             Step("1", sp.Eq(kl, -sp.log(S.det()) / 2 - e1 / 2 + e2 / 2),
@@ -212,7 +212,7 @@ def kl_full_covariance(dim: int) -> Theorem:
             Step("3", sp.Eq(e2, S.trace() + (mean.T * mean)[0, 0]),
                  ByAxiom(ax.QUADRATIC_EXPECTATION, expectation=e2, A=sp.eye(dim), Sigma=S, m=mean, a=zero)),
             Step("4", sp.Eq(kl, closed), Combine("1", ("2", -sp.Rational(1, 2)), ("3", sp.Rational(1, 2))),
-                 "tr(S^{-1} S) = d"),
+                 r"$\operatorname{tr}(S^{-1} S) = d$"),
         ],
     )
 
@@ -232,7 +232,7 @@ def kl_full_to_diagonal(dim: int, full: Theorem) -> Theorem:
         steps=[
             Step("1", sp.Eq(KLNormal(mean, diag), diag_form),
                  ByTheorem(full, {S[r, c]: diag[r, c] for r in range(dim) for c in range(r, dim)}),
-                 "for S = diag(v) the trace is a sum and the log-determinant a sum of logs"),
+                 r"for $S = \operatorname{diag}(v)$ the trace is a sum and the log-determinant a sum of logs"),
         ],
     )
 

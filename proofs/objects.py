@@ -36,10 +36,17 @@ def density(name: str, latex_name: str | None = None) -> type[Density]:
     return type(name, (Density,), {"_latex_name": latex_name or name})
 
 
+#: LaTeX names of density expressions built by :func:`gaussian_pdf`.
+_DENSITY_NAMES: dict[sp.Expr, str] = {}
+
+
 def _density_latex(printer, f: sp.Lambda) -> str:
-    """Print ``Lambda(z, q(i, z))`` as ``q_i``; anything else as its body."""
-    (var,), body = f.signature, f.expr
-    if isinstance(body, Density) and body.args[-1] == var:
+    """Print ``Lambda(z, q(i, z))`` as ``q_i``, a Gaussian as N(mean, var), else the body."""
+    body = f.expr
+    var = f.signature[-1]
+    if body in _DENSITY_NAMES:
+        return _DENSITY_NAMES[body]
+    if len(f.signature) == 1 and isinstance(body, Density) and body.args[-1] == var:
         *index, _ = body.args
         head = body._latex_name
         if index:
@@ -76,4 +83,6 @@ class NamedQuantity(sp.Symbol):
 
 def gaussian_pdf(x: sp.Expr, mean: sp.Expr, variance: sp.Expr) -> sp.Expr:
     """Density of N(mean, variance) at x (one dimension)."""
-    return sp.exp(-((x - mean) ** 2) / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
+    expr = sp.exp(-((x - mean) ** 2) / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
+    _DENSITY_NAMES[expr] = rf"\mathcal N\left({sp.latex(mean)}, {sp.latex(variance)}\right)"
+    return expr
