@@ -1,0 +1,397 @@
+"""Mixtures of diagonal Gaussians q̄ = Σ_i w_i N(m_i, diag v_i) against a diagonal prior.
+
+KL(q̄ || p) has no closed form.  This module gives it three ways
+(``../shared/MATH.md``, "Computing KL(q̄ || p)"):
+
+* :func:`kl_quadrature_1d`: deterministic quadrature for d = 1, batched;
+* :func:`kl_monte_carlo`: any d, with standard error and a 95% interval;
+* :func:`pairwise_bounds`: deterministic bounds (Kolchinsky and Tracey 2017).
+
+Also the mixture's moments, the moment-matched Gaussian KL (fact 5), the
+average KL and the mutual information I(i; z) = avg KL - KL(q̄ || p) (fact 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special, stats
+
+from ._validate import as_real_array, normalize_weights, require_finite, require_positive, spread_to_variance
+from .gaussian import kl_diag, kl_full_standard
+
+__all__ = [
+    "DiagonalMixture",
+    "Estimate",
+    "Prior",
+    "avg_kl",
+    "entropy_of_weights",
+    "kl_monte_carlo",
+    "kl_monte_carlo_batch",
+    "kl_quadrature_1d",
+    "log_density",
+    "log_density_ratio",
+    "moment_matched_kl",
+    "moments",
+    "mutual_information",
+    "pairwise_bounds",
+    "pairwise_kl",
+    "pairwise_bhattacharyya",
+    "DEFAULT_CHUNK_BYTES",
+]
+
+#: Working memory for one chunk of a (samples x components) matrix.
+DEFAULT_CHUNK_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A diagonal Gaussian prior N(mean, diag var); N(0, I) by default."""
+
+    mean: ArrayLike = 0.0
+    var: ArrayLike = 1.0
+
+    def arrays(self, d: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Mean and variance broadcast to shape (d,)."""
+        m = require_finite("prior mean", as_real_array("prior mean", self.mean))
+        v = require_positive("prior var", as_real_array("prior var", self.var))
+        try:
+            return np.broadcast_to(m, (d,)).copy(), np.broadcast_to(v, (d,)).copy()
+        except ValueError:
+            raise ValueError(f"the prior has shape {m.shape}/{v.shape}, which does not fit d = {d}") from None
+
+
+@dataclass(frozen=True)
+class DiagonalMixture:
+    """Σ_i w_i N(means[i], diag variances[i]).
+
+    Parameters
+    ----------
+    means : array, shape (N, d)
+    variances : array, shape (N, d), all > 0
+    weights : array, shape (N,), nonnegative, summing to one (within 1e-6)
+    """
+
+    means: NDArray[np.float64]
+    variances: NDArray[np.float64]
+    weights: NDArray[np.float64]
+
+    @classmethod
+    def create(cls, means: ArrayLike, var: ArrayLike | None = None, *, logvar: ArrayLike | None = None,
+               weights: ArrayLike | None = None) -> "DiagonalMixture":
+        """Validate and build; uniform weights when ``weights`` is None."""
+        m = require_finite("means", as_real_array("means", means, ndim=2))
+        v = spread_to_variance(var, logvar, name="var")
+        if v.shape != m.shape:
+            raise ValueError(f"means have shape {m.shape} but the variances have shape {v.shape}")
+        n, d = m.shape
+        if n == 0:
+            raise ValueError("the mixture has no components (N = 0)")
+        if d == 0:
+            raise ValueError("the mixture has zero dimensions (d = 0)")
+        return cls(m, v, normalize_weights(weights, n))
+
+    @property
+    def n(self) -> int:
+        return self.means.shape[0]
+
+    @property
+    def d(self) -> int:
+        return self.means.shape[1]
+
+    def sample(self, size: int, rng: np.random.Generator) -> NDArray[np.float64]:
+        """``size`` draws from the mixture, shape (size, d)."""
+        comp = rng.choice(self.n, size=size, p=self.weights)
+        return self.means[comp] + np.sqrt(self.variances[comp]) * rng.standard_normal((size, self.d))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo estimate with its standard error and a confidence interval."""
+
+    value: float
+    stderr: float
+    low: float
+    high: float
+    n_samples: int
+    level: float = 0.95
+
+    def as_dict(self) -> dict[str, float]:
+        return {"value": self.value, "stderr": self.stderr, "ci_low": self.low, "ci_high": self.high,
+                "n_samples": self.n_samples, "level": self.level}
+
+
+def moments(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Mean (d,) and covariance (d, d) of the mixture (MATH.md fact 5).
+
+    Σ̄ = Σ_i w_i (diag v_i + m_i m_iᵀ) - μ̄ μ̄ᵀ, computed as the weighted
+    covariance of the means plus the average diagonal variance.
+    """
+    w = mix.weights
+    mu = w @ mix.means
+    centered = mix.means - mu
+    cov = (centered * w[:, None]).T @ centered + np.diag(w @ mix.variances)
+    return mu, cov
+
+
+def moment_matched_kl(mix: DiagonalMixture, *, diagonal: bool = False, prior: Prior = Prior()) -> float:
+    """KL(G || p) for G = N(μ̄, Σ̄) (``diagonal=True``: N(μ̄, diag Σ̄)).
+
+    KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) (MATH.md facts 5, 6).
+    """
+    mu, cov = moments(mix)
+    pm, pv = prior.arrays(mix.d)
+    if diagonal:
+        return float(kl_diag(mu, np.diag(cov), pm, pv))
+    scale = 1.0 / np.sqrt(pv)  # whiten by the prior: KL is invariant under the same affine map
+    return float(kl_full_standard((mu - pm) * scale, cov * np.outer(scale, scale)))
+
+
+def avg_kl(mix: DiagonalMixture, *, prior: Prior = Prior()) -> float:
+    """Σ_i w_i KL(q_i || p): the VAE's latent loss."""
+    pm, pv = prior.arrays(mix.d)
+    return float(mix.weights @ kl_diag(mix.means, mix.variances, pm, pv))
+
+
+def entropy_of_weights(weights: ArrayLike) -> float:
+    """H(w) = -Σ w_i log w_i (nats), with 0 log 0 = 0; at most log N."""
+    w = np.asarray(weights, dtype=np.float64)
+    return float(-special.xlogy(w, w).sum())
+
+
+def _chunk_rows(n_cols: int, chunk_bytes: int) -> int:
+    return max(1, chunk_bytes // (8 * max(n_cols, 1) * 3))
+
+
+def log_density(mix: DiagonalMixture, z: ArrayLike, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> NDArray[np.float64]:
+    """log q̄(z) = logsumexp_i(log w_i + log q_i(z)) at points z, shape (S, d) -> (S,).
+
+    The squared Mahalanobis distances expand into two matrix products,
+    (z²)(1/v)ᵀ - 2 z (m/v)ᵀ + Σ_j m²/v; rows are processed in chunks so that
+    no (S x N) matrix larger than ``chunk_bytes`` exists at once.
+    """
+    z = require_finite("z", as_real_array("z", z, ndim=2))
+    if z.shape[1] != mix.d:
+        raise ValueError(f"z has {z.shape[1]} coordinates but the mixture has d = {mix.d}")
+    inv_v = 1.0 / mix.variances                                  # (N, d)
+    m_over_v = mix.means * inv_v                                 # (N, d)
+    const = (np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
+             - 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances).sum(1) + (mix.means * m_over_v).sum(1)))
+    out = np.empty(z.shape[0])
+    rows = _chunk_rows(mix.n, chunk_bytes)
+    for start in range(0, z.shape[0], rows):
+        zc = z[start:start + rows]
+        a = (zc * zc) @ inv_v.T
+        a -= 2.0 * (zc @ m_over_v.T)
+        a *= -0.5
+        a += const
+        out[start:start + rows] = special.logsumexp(a, axis=1)
+    return out
+
+
+def _log_prior(z: NDArray[np.float64], prior: Prior) -> NDArray[np.float64]:
+    pm, pv = prior.arrays(z.shape[1])
+    return -0.5 * (np.log(2 * np.pi * pv).sum() + (((z - pm) ** 2) / pv).sum(axis=1))
+
+
+def log_density_ratio(mix: DiagonalMixture, z: ArrayLike, *, prior: Prior = Prior(),
+                      chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> NDArray[np.float64]:
+    """log q̄(z) - log p(z), shape (S, d) -> (S,)."""
+    z = np.asarray(z, dtype=np.float64)
+    return log_density(mix, z, chunk_bytes=chunk_bytes) - _log_prior(z, prior)
+
+
+def kl_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *, prior: Prior = Prior(),
+                   level: float = 0.95, chunk_samples: int = 4096, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                   progress: Callable[[int], None] | None = None) -> Estimate:
+    """Monte Carlo KL(q̄ || p) = E_q̄[log q̄ - log p] with a normal-theory interval.
+
+    Samples are drawn and scored ``chunk_samples`` at a time (memory stays
+    bounded); ``progress(k)`` is called with the number scored in each chunk.
+    """
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    total = total_sq = 0.0
+    shift = None
+    for start in range(0, n_samples, chunk_samples):
+        size = min(chunk_samples, n_samples - start)
+        f = log_density_ratio(mix, mix.sample(size, rng), prior=prior, chunk_bytes=chunk_bytes)
+        if shift is None:
+            shift = float(f.mean())  # shifted sums keep the variance accurate
+        total += float((f - shift).sum())
+        total_sq += float(((f - shift) ** 2).sum())
+        if progress is not None:
+            progress(size)
+    mean_shifted = total / n_samples
+    var = max(total_sq / n_samples - mean_shifted**2, 0.0) * n_samples / (n_samples - 1)
+    value = shift + mean_shifted
+    se = float(np.sqrt(var / n_samples))
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return Estimate(value, se, value - z * se, value + z * se, int(n_samples), level)
+
+
+# --- one dimension: deterministic quadrature ---------------------------------------
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(20)
+
+
+def kl_quadrature_1d(weights: ArrayLike, means: ArrayLike, variances: ArrayLike, *, prior: Prior = Prior(),
+                     panels_per_sd: float = 0.25, reach: float = 10.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """KL(q̄ || p) for a batch of one-dimensional mixtures, by Gauss-Legendre quadrature.
+
+    ∫ q̄ log(q̄/p) over [min(m - reach·s), max(m + reach·s)] (beyond it q̄ has
+    mass below 1e-22), cut into equal panels no wider than 1/``panels_per_sd``
+    of the narrowest component's standard deviation, 20 nodes per panel.
+    The error estimate is the change when the panel width is halved.
+
+    Parameters
+    ----------
+    weights, means, variances : array_like, shape (..., N)
+        One mixture per leading index.
+
+    Returns
+    -------
+    value, error : ndarray, shape (...)
+    """
+    w = require_finite("weights", np.asarray(weights, dtype=np.float64))
+    m = require_finite("means", np.asarray(means, dtype=np.float64))
+    v = require_positive("variances", np.asarray(variances, dtype=np.float64))
+    w, m, v = np.broadcast_arrays(w, m, v)
+    batch = m.shape[:-1]
+    w, m, v = (np.ascontiguousarray(a.reshape(-1, a.shape[-1])) for a in (w, m, v))
+    pm, pv = prior.arrays(1)
+    value = np.empty(m.shape[0])
+    error = np.empty(m.shape[0])
+    rows = 256
+    for start in range(0, m.shape[0], rows):
+        sl = slice(start, start + rows)
+        fine = _gl_kl(w[sl], m[sl], v[sl], pm[0], pv[0], 2 * panels_per_sd, reach)
+        coarse = _gl_kl(w[sl], m[sl], v[sl], pm[0], pv[0], panels_per_sd, reach)
+        value[sl], error[sl] = fine, np.abs(fine - coarse)
+    return value.reshape(batch), error.reshape(batch)
+
+
+def _gl_kl(w, m, v, pm, pv, panels_per_sd, reach):
+    """Composite Gauss-Legendre ∫ q̄ log(q̄/p) for a block of mixtures, shape (B, N) -> (B,)."""
+    s = np.sqrt(v)
+    lo = (m - reach * s).min(axis=1)
+    hi = (m + reach * s).max(axis=1)
+    n_panels = max(1, int(np.ceil(((hi - lo) / s.min(axis=1)).max() * panels_per_sd)))
+    width = (hi - lo) / n_panels                                                   # (B,)
+    unit = (np.arange(n_panels)[:, None] + (_GL_NODES + 1) / 2).ravel()            # (P*K,)
+    x = lo[:, None] + width[:, None] * unit                                        # (B, X)
+    with np.errstate(divide="ignore"):
+        logw = np.log(w)
+    a = (logw - 0.5 * np.log(2 * np.pi * v))[:, None, :] - (x[:, :, None] - m[:, None, :]) ** 2 / (2 * v[:, None, :])
+    top = a.max(axis=2)
+    logq = top + np.log(np.exp(a - top[:, :, None]).sum(axis=2))
+    logp = -0.5 * np.log(2 * np.pi * pv) - (x - pm) ** 2 / (2 * pv)
+    f = np.exp(logq) * (logq - logp)
+    return (f @ np.tile(_GL_WEIGHTS, n_panels)) * (0.5 * width)
+
+
+# --- pairwise-distance bounds -------------------------------------------------------
+
+def pairwise_kl(mix: DiagonalMixture, rows: slice = slice(None)) -> NDArray[np.float64]:
+    """D_ij = KL(q_i || q_j) for i in ``rows`` and every j, shape (len(rows), N), by matrix products.
+
+    ½ Σ_k [log v_jk - log v_ik + (v_ik + m_ik² - 2 m_ik m_jk + m_jk²)/v_jk - 1].
+    """
+    m, v = mix.means, mix.variances
+    mi, vi = m[rows], v[rows]
+    inv_v = 1.0 / v
+    logv = np.log(v).sum(1)
+    out = (vi + mi * mi) @ inv_v.T - 2.0 * mi @ (m * inv_v).T + ((m * m) * inv_v).sum(1)
+    out += logv[None, :] - logv[rows, None] - mix.d
+    return 0.5 * out
+
+
+def pairwise_bhattacharyya(mix: DiagonalMixture, rows: slice = slice(None)) -> NDArray[np.float64]:
+    """BD_ij for i in ``rows`` and every j, shape (len(rows), N).
+
+    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2.
+    """
+    m, v = mix.means, mix.variances
+    mi, vi = m[rows, None, :], v[rows, None, :]
+    vbar = 0.5 * (vi + v[None, :, :])
+    half_logv = 0.5 * np.log(v).sum(1)
+    out = 0.125 * ((mi - m[None]) ** 2 / vbar).sum(2) + 0.5 * np.log(vbar).sum(2)
+    return out - 0.5 * (half_logv[rows, None] + half_logv[None, :])
+
+
+def pairwise_bounds(mix: DiagonalMixture, *, prior: Prior = Prior(), chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                    progress: Callable[[int], None] | None = None) -> tuple[float, float]:
+    """Deterministic lower and upper bounds on KL(q̄ || p) (Kolchinsky and Tracey 2017).
+
+    avg KL + Σ_i w_i log Σ_j w_j e^{-D_ij} <= KL(q̄ || p) <= avg KL + Σ_i w_i log Σ_j w_j e^{-BD_ij}.
+    Rows of the N x N matrices are formed in chunks (the Bhattacharyya chunk is N x d per row).
+    """
+    base = avg_kl(mix, prior=prior)
+    logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
+    rows = max(1, chunk_bytes // (8 * mix.n * max(mix.d, 1) * 4))
+    lower = upper = 0.0
+    for start in range(0, mix.n, rows):
+        sl = slice(start, min(start + rows, mix.n))
+        wi = mix.weights[sl]
+        lower += float(wi @ special.logsumexp(logw[None, :] - pairwise_kl(mix, sl), axis=1))
+        upper += float(wi @ special.logsumexp(logw[None, :] - pairwise_bhattacharyya(mix, sl), axis=1))
+        if progress is not None:
+            progress(sl.stop - sl.start)
+    return base + lower, base + upper
+
+
+def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate | float:
+    """I(i; z) = avg KL - KL(q̄ || p) (MATH.md fact 4); an interval maps to an interval."""
+    if isinstance(kl_aggregate, Estimate):
+        e = kl_aggregate
+        return Estimate(avg - e.value, e.stderr, avg - e.high, avg - e.low, e.n_samples, e.level)
+    return avg - float(kl_aggregate)
+
+
+def kl_monte_carlo_batch(weights: ArrayLike, means: ArrayLike, variances: ArrayLike, n_samples: int,
+                         rng: np.random.Generator, *, prior: Prior = Prior(),
+                         level: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Monte Carlo KL(q̄ || p) for many small mixtures at once.
+
+    Parameters
+    ----------
+    weights : array_like, shape (T, N)
+    means, variances : array_like, shape (T, N, d)
+    n_samples : int
+        Draws per mixture.
+
+    Returns
+    -------
+    value, stderr : ndarray, shape (T,)
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    m = np.asarray(means, dtype=np.float64)
+    v = require_positive("variances", np.asarray(variances, dtype=np.float64))
+    t, n, d = m.shape
+    pm, pv = prior.arrays(d)
+    values = np.empty(t)
+    errors = np.empty(t)
+    rows = max(1, (2**23) // (n_samples * n * d))
+    cum = np.cumsum(w, axis=1)
+    for start in range(0, t, rows):
+        sl = slice(start, start + rows)
+        u = rng.random((cum[sl].shape[0], n_samples))
+        comp = (u[:, :, None] > cum[sl, None, :]).sum(axis=2).clip(max=n - 1)       # (B, S)
+        mi = np.take_along_axis(m[sl], comp[:, :, None], axis=1)                    # (B, S, d)
+        vi = np.take_along_axis(v[sl], comp[:, :, None], axis=1)
+        z = mi + np.sqrt(vi) * rng.standard_normal(mi.shape)
+        with np.errstate(divide="ignore"):
+            logw = np.log(w[sl])
+        a = logw[:, None, :] - 0.5 * (np.log(2 * np.pi * v[sl]).sum(2)[:, None, :]
+                                      + ((z[:, :, None, :] - m[sl, None, :, :]) ** 2 / v[sl, None, :, :]).sum(3))
+        logq = special.logsumexp(a, axis=2)
+        logp = -0.5 * (np.log(2 * np.pi * pv).sum() + (((z - pm) ** 2) / pv).sum(2))
+        f = logq - logp
+        values[sl] = f.mean(axis=1)
+        errors[sl] = f.std(axis=1, ddof=1) / np.sqrt(n_samples)
+    return values, errors
