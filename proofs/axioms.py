@@ -25,7 +25,6 @@ __all__ = [
     "LINEARITY",
     "LOG_MONOTONE",
     "MONOTONE_INTEGRAL",
-    "MONOTONE_SUM",
     "NORMALIZATION",
     "TERM_BELOW_SUM",
     "QUADRATIC_EXPECTATION",
@@ -165,16 +164,6 @@ LOG_MONOTONE = Axiom(
     lambda a, b: [Condition("a >= b", sp.Ge(a, b)), Condition("b > 0", sp.Ge(b, 0))],
 )
 
-MONOTONE_SUM = Axiom(
-    "monotonicity of a weighted sum",
-    r"If $w_i \ge 0$ and $x_i \ge y_i$ for every $i$ then $\sum_i w_i x_i \ge \sum_i w_i y_i$.",
-    lambda w, x, y, i, n: sp.Ge(sp.Sum(w(i) * x(i), (i, 1, n)), sp.Sum(w(i) * y(i), (i, 1, n))),
-    lambda w, x, y, i, n: [
-        Condition("weights nonnegative", sp.Ge(w(i), 0)),
-        Condition("termwise inequality established", sp.Ge(x(i), y(i))),
-    ],
-)
-
 TERM_BELOW_SUM = Axiom(
     "a term of a sum of nonnegative terms is at most the sum",
     r"If $a_j \ge 0$ for every $j$ then $a_i \le \sum_j a_j$.",
@@ -225,7 +214,6 @@ AXIOMS: tuple[Axiom, ...] = (
     FUBINI,
     NORMALIZATION,
     MONOTONE_INTEGRAL,
-    MONOTONE_SUM,
     TERM_BELOW_SUM,
     LOG_MONOTONE,
     JENSEN,

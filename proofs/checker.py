@@ -11,9 +11,12 @@ sympy relation (``Eq``, ``Ge`` or ``Le``) and carries one justification:
     checked: sympy evaluates every integral on the left and the result
     reduces to the right-hand side.
 ``Combine``
-    checked: the statement is a nonnegative combination of earlier steps
-    and hypotheses (transitivity, adding equalities, scaling by a positive
-    factor) up to a remainder that reduces to zero or is provably nonnegative.
+    checked: the statement is a combination of earlier steps and hypotheses
+    (transitivity, adding equalities, scaling by a factor, summing a step
+    stated for a free index over that index) whose inequalities enter with
+    factors proved nonnegative, up to a remainder that reduces to zero or is
+    provably nonnegative.  This is the arithmetic of ordered fields, so it is
+    not listed as an axiom.
 ``ByTheorem``
     checked: the statement is an instance of an already proved theorem; the
     substituted expressions must satisfy that theorem's symbol assumptions

@@ -1,0 +1,173 @@
+"""The ``kl-audit`` command: audit (default), reproduce, derive."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+COMMANDS = ("audit", "reproduce", "derive")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit status 2."""
+
+    def error(self, message: str):  # noqa: D401
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(least: int) -> callable:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be >= {least}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {least}"
+    return parse
+
+
+def _int_list(least: int) -> callable:
+    one = _positive_int(least)
+
+    def parse(text: str) -> tuple[int, ...]:
+        return tuple(one(part) for part in text.split(","))
+
+    parse.__name__ = "comma-separated integers"
+    return parse
+
+
+def _bar(enabled: bool):
+    """A factory of tqdm progress callbacks (``label, total -> advance``)."""
+    from tqdm.auto import tqdm
+
+    bars = []
+
+    def make(label: str, total: int):
+        bar = tqdm(total=total, desc=label, unit="trial", disable=not enabled, leave=False, file=sys.stderr)
+        bars.append(bar)
+        return bar.update
+
+    make.close = lambda: [b.close() for b in bars]
+    return make
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kl-audit", description="Audit the claim of kl_vae_convexity.m: does the VAE's average KL "
+                     "bound KL(aggregate posterior || prior)? With no command, runs the audit.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    audit = sub.add_parser("audit", help="the full audit and its report (the default)")
+    audit.add_argument("-o", "--output", type=Path, default=Path("kl-audit-report"), help="report folder (default: %(default)s)")
+    audit.add_argument("--force", action="store_true", help="replace an existing folder that is not a report")
+    audit.add_argument("--d", type=_positive_int(1), default=1, help="dimensions (script: 1)")
+    audit.add_argument("--n", type=_positive_int(1), default=2, help="components (script: 2)")
+    audit.add_argument("--k", type=_positive_int(2), default=100, help="samples per component (script: 100)")
+    audit.add_argument("--iterations", type=_positive_int(1), default=200, help="the script's own iterations (200)")
+    audit.add_argument("--trials", type=_positive_int(1), default=20_000, help="seeded trials for the statistics")
+    audit.add_argument("--sweep-trials", type=_positive_int(1), default=4_000, help="trials per sweep point")
+    audit.add_argument("--k-sweep", type=_int_list(2), default=(2, 5, 10, 20, 50, 100, 200, 500, 1000))
+    audit.add_argument("--d-sweep", type=_int_list(1), default=(1, 2, 4, 8, 16))
+    audit.add_argument("--n-sweep", type=_int_list(1), default=(1, 2, 4, 8, 16))
+    audit.add_argument("--mc-samples", type=_positive_int(2), default=4_000, help="Monte Carlo draws per trial when d > 1")
+    audit.add_argument("--seed", type=_positive_int(0), default=0)
+    audit.add_argument("--no-derivations", action="store_true", help="skip checking and writing the derivation")
+    audit.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    rep = sub.add_parser("reproduce", help="the script alone, with its figure")
+    rep.add_argument("--d", type=_positive_int(1), default=1)
+    rep.add_argument("--n", type=_positive_int(1), default=2)
+    rep.add_argument("--k", type=_positive_int(2), default=100)
+    rep.add_argument("--iterations", type=_positive_int(1), default=200)
+    rep.add_argument("--seed", type=_positive_int(0), default=0)
+    rep.add_argument("-o", "--output", type=Path, default=Path("script_figure.png"), help="PNG path (default: %(default)s)")
+
+    der = sub.add_parser("derive", help="check the derivations; write them as LaTeX and Markdown")
+    der.add_argument("-o", "--output", type=Path, default=Path("derivations.tex"), help=".tex path (a .md is written beside it)")
+    der.add_argument("--pdf", action="store_true", help="compile the .tex with latexmk or pdflatex")
+    return parser
+
+
+def _audit(args) -> int:
+    from .audit import AuditConfig, run_audit
+    from .output import write_folder
+    from .report import build_report, verdict_lines
+
+    config = AuditConfig(d=args.d, n=args.n, k=args.k, iterations=args.iterations, trials=args.trials,
+                         seed=args.seed, k_sweep=args.k_sweep, d_sweep=args.d_sweep, n_sweep=args.n_sweep,
+                         sweep_trials=args.sweep_trials, mc_samples=args.mc_samples)
+    config.validate()
+    bar = _bar(not args.quiet)
+    try:
+        result = run_audit(config, progress=bar)
+        write_folder(args.output, lambda tmp: build_report(result, tmp, derivations=not args.no_derivations),
+                     force=args.force)
+    finally:
+        bar.close()
+    print(f"report: {args.output / 'report.md'}")
+    for line in verdict_lines(result):
+        print(line)
+    return 0
+
+
+def _reproduce(args) -> int:
+    from numeric import reproduce
+
+    from .figures import script_scatter
+
+    if args.output.suffix.lower() != ".png":
+        raise ValueError(f"--output must end in .png, got {str(args.output)!r}")
+    trials = reproduce(d=args.d, n=args.n, k=args.k, iterations=args.iterations, seed=args.seed)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    script_scatter(trials, args.output, f"kl_vae_convexity.m: d={args.d}, N={args.n}, k={args.k}, seed {args.seed}")
+    ws = int(trials.wrong_side.sum())
+    print(f"{args.iterations} iterations: {ws} points ({100 * ws / args.iterations:.1f}%) with x > y; figure: {args.output}")
+    return 0
+
+
+def _derive(args) -> int:
+    from .derive import NoLatexEngine, compile_pdf, write_derivations
+
+    if args.output.suffix != ".tex":
+        raise ValueError(f"--output must end in .tex, got {str(args.output)!r}")
+    tex, md, reports = write_derivations(args.output)
+    steps = [s for r in reports for s in r.steps]
+    checked = sum(s.status == "checked" for s in steps)
+    print(f"{len(reports)} theorems, {len(steps)} steps: {checked} checked, {len(steps) - checked} named axioms")
+    print(f"wrote {tex} and {md}")
+    if args.pdf:
+        try:
+            pdf, _ = compile_pdf(tex)
+        except NoLatexEngine as exc:
+            print(f"kl-audit: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {pdf}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 for bad input, with one line on stderr)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "audit")
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive}
+    try:
+        return handlers[args.command](args)
+    except (ValueError, TypeError, OSError, RuntimeError) as exc:
+        print(f"kl-audit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kl-audit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

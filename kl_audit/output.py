@@ -1,0 +1,75 @@
+"""Write a report folder atomically: build it in a temporary folder, then move it into place."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["MARKER", "write_folder", "OutputError"]
+
+#: Every report folder holds this file; a folder without it is never replaced without ``force``.
+MARKER = ".kl-audit-report"
+
+
+class OutputError(ValueError):
+    """The output folder cannot be written."""
+
+
+def _is_report(path: Path) -> bool:
+    return (path / MARKER).is_file()
+
+
+def write_folder(target: Path, build: Callable[[Path], None], *, force: bool = False) -> Path:
+    """Call ``build(tmp)`` to fill a temporary folder, then move it to ``target``.
+
+    An existing ``target`` is replaced only if it is an earlier report (or
+    ``force``); a failure inside ``build`` leaves ``target`` untouched.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"output {str(target)!r} exists and is not a folder")
+    if target.exists() and any(target.iterdir()) and not _is_report(target) and not force:
+        raise OutputError(f"output folder {str(target)!r} exists and is not a kl-audit report; "
+                          "choose another folder or pass --force")
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write in {str(parent)!r}: {exc.strerror}") from None
+    try:
+        build(tmp)
+        (tmp / MARKER).write_text("written by kl-audit\n")
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
+            target.rename(old / "previous")
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def dump_json(path: Path, data: dict) -> None:
+    """JSON with NaN and infinities refused (strict), indented."""
+    path.write_text(json.dumps(data, indent=2, allow_nan=False, default=_default) + "\n")
+
+
+def _default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
