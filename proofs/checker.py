@@ -58,6 +58,7 @@ __all__ = [
     "StepResult",
     "Theorem",
     "TheoremReport",
+    "clear_cache",
     "instantiate",
     "is_zero",
     "is_nonnegative",
@@ -195,6 +196,11 @@ def _is_zero_cached(expr: sp.Expr, rules: tuple) -> bool:
     if _surely_nonzero(expr):
         return False
     return any(r == 0 for r in _candidates(expr))
+
+
+def clear_cache() -> None:
+    """Forget remembered reductions (the next check does all its algebra again)."""
+    _is_zero_cached.cache_clear()
 
 
 def _surely_nonzero(expr: sp.Expr) -> bool:
