@@ -1,4 +1,4 @@
-"""The ``kl-audit`` command: audit (default), reproduce, derive."""
+"""The ``kl-audit`` command: audit (default), reproduce, derive, encodings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-COMMANDS = ("audit", "reproduce", "derive")
+COMMANDS = ("audit", "reproduce", "derive", "encodings")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,7 +91,52 @@ def _build_parser() -> argparse.ArgumentParser:
     der = sub.add_parser("derive", help="check the derivations; write them as LaTeX and Markdown")
     der.add_argument("-o", "--output", type=Path, default=Path("derivations.tex"), help=".tex path (a .md is written beside it)")
     der.add_argument("--pdf", action="store_true", help="compile the .tex with latexmk or pdflatex")
+    enc = sub.add_parser("encodings", help="what a VAE's KL term is made of, from its encoder's outputs")
+    enc.add_argument("files", nargs="*", type=Path,
+                     help="one .npz (keys mean/mu and logvar/log_var/var/std), two .npy (means, spread) or one .csv")
+    enc.add_argument("--spread", choices=("logvar", "var", "std"), help="what the spread array holds (.npy, .csv)")
+    enc.add_argument("--weights", type=Path, help="per-example weights (.npy or .csv), summing to one")
+    enc.add_argument("--example", choices=("digits",), help="use a built-in example instead of files")
+    enc.add_argument("--latent", type=_positive_int(1), default=10, help="latent size of the example (default 10)")
+    enc.add_argument("--samples", type=_positive_int(2), default=20_000, help="Monte Carlo draws per estimate")
+    enc.add_argument("--bound-rows", type=_positive_int(1), default=2048,
+                     help="pairwise bounds use every row up to this N, else a weighted sample of this many rows")
+    enc.add_argument("--seed", type=_positive_int(0), default=0)
+    enc.add_argument("-o", "--output", type=Path, default=Path("kl-encodings-report"), help="report folder")
+    enc.add_argument("--force", action="store_true", help="replace an existing folder that is not a report")
+    enc.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
+
+
+def _encodings(args) -> int:
+    from numeric import DiagonalMixture
+
+    from .encodings_report import build_encodings_report, digits_example, encodings_verdict
+    from .inputs import read_encodings
+    from .output import write_folder
+
+    if args.example and args.files:
+        raise ValueError("give either files or --example, not both")
+    if args.example == "digits":
+        means, variances, source = digits_example(args.latent)
+        mix = DiagonalMixture.create(means, variances)
+    elif args.files:
+        mix = read_encodings(args.files, spread=args.spread, weights=args.weights)
+        source = ", ".join(str(f) for f in args.files)
+    else:
+        raise ValueError("give the encodings file(s), or --example digits")
+    bar = _bar(not args.quiet)
+    holder = {}
+    try:
+        write_folder(args.output, lambda tmp: holder.update(data=build_encodings_report(
+            mix, source, tmp, n_samples=args.samples, seed=args.seed, max_bound_rows=args.bound_rows,
+            progress=bar)), force=args.force)
+    finally:
+        bar.close()
+    print(f"report: {args.output / 'report.md'}")
+    for line in encodings_verdict(holder["data"]):
+        print(line)
+    return 0
 
 
 def _audit(args) -> int:
@@ -158,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "audit")
     parser = _build_parser()
     args = parser.parse_args(argv)
-    handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive}
+    handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive, "encodings": _encodings}
     try:
         return handlers[args.command](args)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:

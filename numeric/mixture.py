@@ -40,6 +40,7 @@ __all__ = [
     "mutual_information_quadrature_1d",
     "pairwise_bounds",
     "pairwise_kl",
+    "stratified_counts",
     "pairwise_bhattacharyya",
     "DEFAULT_CHUNK_BYTES",
 ]
@@ -205,35 +206,82 @@ def log_density_ratio(mix: DiagonalMixture, z: ArrayLike, *, prior: Prior = Prio
     return log_density(mix, z, chunk_bytes=chunk_bytes) - _log_prior(z, prior)
 
 
-def kl_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *, prior: Prior = Prior(),
-                   level: float = 0.95, chunk_samples: int = 4096, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                   progress: Callable[[int], None] | None = None) -> Estimate:
-    """Monte Carlo KL(q̄ || p) = E_q̄[log q̄ - log p] with a normal-theory interval.
+def stratified_counts(weights: NDArray[np.float64], n_samples: int) -> NDArray[np.int64]:
+    """Draws per component for stratified sampling: proportional to w_i, at least 2 each.
 
-    Samples are drawn and scored ``chunk_samples`` at a time (memory stays
-    bounded); ``progress(k)`` is called with the number scored in each chunk.
+    The counts sum to ``n_samples`` when ``n_samples >= 2N`` leaves room for the
+    minimum, else to slightly more.
     """
-    if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+    raw = weights * n_samples
+    counts = np.maximum(2, np.floor(raw)).astype(np.int64)
+    short = n_samples - int(counts.sum())
+    if short > 0:
+        counts[np.argsort(raw - np.floor(raw))[::-1][:short]] += 1
+    return counts
+
+
+def _monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator,
+                 f: Callable[[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]], NDArray[np.float64]],
+                 *, level: float, chunk_samples: int, progress: Callable[[int], None] | None) -> Estimate:
+    """E_{i ~ w, z ~ q_i}[f(z, i, eps)] by Monte Carlo with a normal-theory interval.
+
+    With ``n_samples >= 2N`` the draws are stratified by component (proportional
+    allocation, at least 2 per component) and the estimate is Σ_i w_i mean_i with
+    variance Σ_i w_i² s_i² / n_i: no component, however light, goes unseen, which
+    plain sampling cannot promise and its standard error cannot reveal.  Otherwise the
+    component index is drawn with probability w_i.
+    """
+    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    total = total_sq = 0.0
+    stratified = n_samples >= 2 * mix.n
+    if stratified:
+        comp_all = np.repeat(np.arange(mix.n), stratified_counts(mix.weights, n_samples))
+    else:
+        comp_all = rng.choice(mix.n, size=n_samples, p=mix.weights)
+    total = comp_all.size
+    sums = np.zeros(mix.n)
+    sq = np.zeros(mix.n)
     shift = None
-    for start in range(0, n_samples, chunk_samples):
-        size = min(chunk_samples, n_samples - start)
-        f = log_density_ratio(mix, mix.sample(size, rng), prior=prior, chunk_bytes=chunk_bytes)
+    for start in range(0, total, chunk_samples):
+        comp = comp_all[start:start + chunk_samples]
+        eps = rng.standard_normal((comp.size, mix.d))
+        z = mix.means[comp] + np.sqrt(mix.variances[comp]) * eps
+        values = f(z, comp, eps)
         if shift is None:
-            shift = float(f.mean())  # shifted sums keep the variance accurate
-        total += float((f - shift).sum())
-        total_sq += float(((f - shift) ** 2).sum())
+            shift = float(values.mean())  # shifted sums keep the variance accurate
+        values = values - shift
+        sums += np.bincount(comp, weights=values, minlength=mix.n)
+        sq += np.bincount(comp, weights=values * values, minlength=mix.n)
         if progress is not None:
-            progress(size)
-    mean_shifted = total / n_samples
-    var = max(total_sq / n_samples - mean_shifted**2, 0.0) * n_samples / (n_samples - 1)
-    value = shift + mean_shifted
-    se = float(np.sqrt(var / n_samples))
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    return Estimate(value, se, value - z * se, value + z * se, int(n_samples), level)
+            progress(comp.size)
+    if stratified:
+        counts = np.bincount(comp_all, minlength=mix.n)
+        means = sums / counts
+        var_i = np.maximum(sq / counts - means**2, 0.0) * counts / (counts - 1)
+        value = shift + float(mix.weights @ means)
+        se = float(np.sqrt(np.sum(mix.weights**2 * var_i / counts)))
+    else:
+        mean = float(sums.sum()) / total
+        var = max(float(sq.sum()) / total - mean**2, 0.0) * total / (total - 1)
+        value, se = shift + mean, float(np.sqrt(var / total))
+    zq = float(stats.norm.ppf(0.5 + level / 2))
+    return Estimate(value, se, value - zq * se, value + zq * se, int(total), level)
+
+
+def kl_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *, prior: Prior = Prior(),
+                   level: float = 0.95, chunk_samples: int = 4096, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                   progress: Callable[[int], None] | None = None) -> Estimate:
+    """Monte Carlo KL(q̄ || p) = E_q̄[log q̄(z) - log p(z)] with a 95% interval.
+
+    Stratified by component when ``n_samples >= 2N`` (see :func:`_monte_carlo`);
+    draws are scored ``chunk_samples`` at a time, so memory stays bounded, and
+    ``progress(k)`` is called with the number scored in each chunk.
+    """
+    return _monte_carlo(mix, n_samples, rng,
+                        lambda z, comp, eps: log_density_ratio(mix, z, prior=prior, chunk_bytes=chunk_bytes),
+                        level=level, chunk_samples=chunk_samples, progress=progress)
 
 
 # --- one dimension: deterministic quadrature ---------------------------------------
