@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import stats
 
 from ._validate import as_real_array, require_finite
 from .gaussian import kl_diag
 from .mixture import (DEFAULT_CHUNK_BYTES, DiagonalMixture, Estimate, Prior, _monte_carlo, avg_kl, kl_monte_carlo,
-                      kl_quadrature_1d, log_density, moment_matched_kl, pairwise_bhattacharyya, pairwise_kl)
+                      kl_quadrature_1d, log_density, logsumexp_rows, moment_matched_kl, pairwise_bhattacharyya, pairwise_kl)
 
 __all__ = ["Decomposition", "BoundsEstimate", "decompose", "pairwise_bounds_sampled", "mutual_information_monte_carlo",
            "linear_vae_encodings", "ACTIVE_THRESHOLD"]
@@ -100,11 +100,11 @@ def pairwise_bounds_sampled(mix: DiagonalMixture, *, prior: Prior = Prior(), max
         row_w = np.full(max_rows, 1.0 / max_rows)
     lower_terms = np.empty(rows_idx.size)
     upper_terms = np.empty(rows_idx.size)
-    block = max(1, chunk_bytes // (8 * mix.n * max(mix.d, 1) * 4))
+    block = max(1, chunk_bytes // (8 * mix.n * 4))
     for start in range(0, rows_idx.size, block):
         idx = rows_idx[start:start + block]
-        lower_terms[start:start + block] = special.logsumexp(logw[None, :] - pairwise_kl(mix, idx), axis=1)
-        upper_terms[start:start + block] = special.logsumexp(logw[None, :] - pairwise_bhattacharyya(mix, idx), axis=1)
+        lower_terms[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_kl(mix, idx), axis=1)
+        upper_terms[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_bhattacharyya(mix, idx), axis=1)
         if progress is not None:
             progress(idx.size)
     lower, upper = base + float(row_w @ lower_terms), base + float(row_w @ upper_terms)

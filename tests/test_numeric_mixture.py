@@ -116,3 +116,41 @@ def test_prior_other_than_standard():
     exact, _ = kl_quadrature_1d(mix.weights, mix.means[:, 0], mix.variances[:, 0], prior=prior)
     est = kl_monte_carlo(mix, 50_000, rng, prior=prior)
     assert abs(est.value - exact) < 3 * est.stderr
+
+
+def test_bhattacharyya_kernel_matches_the_formula():
+    """The compiled kernel against ⅛ Σ (Δm)²/v̄ + ½ Σ log(v̄ / sqrt(v_i v_j)) written out in numpy."""
+    from numeric import pairwise_bhattacharyya
+
+    rng = np.random.default_rng(14)
+    mix = _random_mixture(rng, 40, 37)
+    m, v = mix.means, mix.variances
+    vbar = 0.5 * (v[:, None, :] + v[None])
+    ref = 0.125 * ((m[:, None] - m[None]) ** 2 / vbar).sum(2) + 0.5 * np.log(vbar / np.sqrt(v[:, None] * v[None])).sum(2)
+    np.testing.assert_allclose(pairwise_bhattacharyya(mix), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(pairwise_bhattacharyya(mix, np.array([3, 7])), ref[[3, 7]], rtol=1e-12, atol=1e-12)
+
+
+def test_bhattacharyya_kernel_extreme_variances():
+    """Log-variances up to ±690: the grouped products must not overflow."""
+    from numeric import pairwise_bhattacharyya
+
+    m = np.zeros((2, 20))
+    v = np.vstack([np.full(20, 1e-300), np.full(20, 1e300)])
+    mix = DiagonalMixture.create(m, v)
+    vbar = 0.5 * (v[:, None, :] + v[None])
+    ref = 0.5 * (np.log(vbar) - 0.5 * np.log(v[:, None]) - 0.5 * np.log(v[None])).sum(2)
+    np.testing.assert_allclose(pairwise_bhattacharyya(mix), ref, rtol=1e-12)
+
+
+def test_light_far_component_keeps_the_interval_honest():
+    """A component of weight 1e-4 far from the rest: plain sampling rarely sees it and its standard
+    error cannot tell; stratified draws do.  Every one of 50 seeded runs lands within 4 standard errors."""
+    w = np.array([0.0428, 1.25e-11, 0.3023, 0.029, 0.012, 0.1269, 0.4868, 1.03e-4])
+    w = w / w.sum()
+    m = np.zeros((8, 9))
+    m[7, 0] = 6.0
+    mix = DiagonalMixture.create(m, np.ones((8, 9)), weights=w)
+    exact, _ = kl_quadrature_1d(w, m[:, 0], np.ones(8))   # the other 8 coordinates are the prior's
+    z = [(e.value - exact) / e.stderr for e in (kl_monte_carlo(mix, 2000, np.random.default_rng(s)) for s in range(50))]
+    assert max(abs(x) for x in z) < 4
