@@ -64,15 +64,20 @@ def script_estimate(means: NDArray[np.float64], variances: NDArray[np.float64], 
     """Sample mean and unbiased sample variance of k draws per component, pooled: (T, d) each.
 
     The same draws as ``mvnrnd(means(:,ix), diag(vars(:,ix)), k)`` for each
-    component, then ``mean(samps, 2)`` and ``diag(cov(samps'))``.
+    component (x = m + s·eps), then ``mean(samps, 2)`` and ``diag(cov(samps'))``.
+    The samples are never formed: with per-component sums of eps and eps², the
+    pooled mean is μ = Σ_i (k m_i + s_i Σ_j eps_ij) / (N k) and the centered sum of
+    squares is Σ_i [k (m_i - μ)² + 2 (m_i - μ) s_i Σ_j eps_ij + s_i² Σ_j eps_ij²].
     """
     t, n, d = means.shape
     eps = rng.standard_normal((t, n, k, d))
-    samples = means[:, :, None, :] + np.sqrt(variances)[:, :, None, :] * eps
-    samples = samples.reshape(t, n * k, d)
-    mu = samples.mean(axis=1)
-    var = samples.var(axis=1, ddof=1)
-    return mu, var
+    s1 = eps.sum(axis=2)                                   # (T, N, d)
+    s2 = np.einsum("tnkd,tnkd->tnd", eps, eps)
+    sd = np.sqrt(variances)
+    mu = (k * means + sd * s1).sum(axis=1) / (n * k)       # (T, d)
+    dev = means - mu[:, None, :]
+    ss = (k * dev * dev + 2.0 * dev * sd * s1 + variances * s2).sum(axis=1)
+    return mu, ss / (n * k - 1)
 
 
 def reproduce(*, d: int = 1, n: int = 2, k: int = 100, iterations: int = 200, seed: int | None = 0,

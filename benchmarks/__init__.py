@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks`` prints a Markdown table and writes JSON (not part of the tests)."""
