@@ -67,11 +67,10 @@ def setup_mc_torch(n, d, s):
 
     def run():
         torch.manual_seed(2)
+        total = 0.0
         with torch.no_grad():
-            z = mix.sample((s,))
-            total = 0.0
-            for start in range(0, s, chunk):
-                zc = z[start:start + chunk]
+            for start in range(0, s, chunk):   # sample() also forms (chunk, N, d): chunk it too
+                zc = mix.sample((min(chunk, s - start),))
                 total += float((mix.log_prob(zc) - prior.log_prob(zc)).sum())
         return total / s
     return run

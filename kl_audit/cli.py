@@ -50,7 +50,9 @@ def _bar(enabled: bool):
     bars = []
 
     def make(label: str, total: int):
-        bar = tqdm(total=total, desc=label, unit="trial", disable=not enabled, leave=False, file=sys.stderr)
+        # disable=None: bars only on a terminal, so logs and errors stay clean
+        bar = tqdm(total=total, desc=label, unit="trial", disable=None if enabled else True, leave=False,
+                   file=sys.stderr)
         bars.append(bar)
         return bar.update
 
@@ -113,10 +115,11 @@ def _encodings(args) -> int:
 
     from .encodings_report import build_encodings_report, digits_example, encodings_verdict
     from .inputs import read_encodings
-    from .output import write_folder
+    from .output import check_target, write_folder
 
     if args.example and args.files:
         raise ValueError("give either files or --example, not both")
+    check_target(args.output, force=args.force)
     if args.example == "digits":
         means, variances, source = digits_example(args.latent)
         mix = DiagonalMixture.create(means, variances)
@@ -141,13 +144,14 @@ def _encodings(args) -> int:
 
 def _audit(args) -> int:
     from .audit import AuditConfig, run_audit
-    from .output import write_folder
+    from .output import check_target, write_folder
     from .report import build_report, verdict_lines
 
     config = AuditConfig(d=args.d, n=args.n, k=args.k, iterations=args.iterations, trials=args.trials,
                          seed=args.seed, k_sweep=args.k_sweep, d_sweep=args.d_sweep, n_sweep=args.n_sweep,
                          sweep_trials=args.sweep_trials, mc_samples=args.mc_samples)
     config.validate()
+    check_target(args.output, force=args.force)
     bar = _bar(not args.quiet)
     try:
         result = run_audit(config, progress=bar)
@@ -165,9 +169,11 @@ def _reproduce(args) -> int:
     from numeric import reproduce
 
     from .figures import script_scatter
+    from .output import check_file_target
 
     if args.output.suffix.lower() != ".png":
         raise ValueError(f"--output must end in .png, got {str(args.output)!r}")
+    check_file_target(args.output)
     trials = reproduce(d=args.d, n=args.n, k=args.k, iterations=args.iterations, seed=args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     script_scatter(trials, args.output, f"kl_vae_convexity.m: d={args.d}, N={args.n}, k={args.k}, seed {args.seed}")

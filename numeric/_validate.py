@@ -88,5 +88,5 @@ def normalize_weights(weights: ArrayLike | None, n: int, *, name: str = "weights
         raise ValueError(f"{name} must be >= 0, got {w[w < 0][0]} at {_where(w < 0)}")
     total = w.sum()
     if not abs(total - 1.0) <= WEIGHT_SUM_TOLERANCE:
-        raise ValueError(f"{name} must sum to 1 (within {WEIGHT_SUM_TOLERANCE:g}), got {total!r}")
+        raise ValueError(f"{name} must sum to 1 (within {WEIGHT_SUM_TOLERANCE:g}), got a sum of {float(total):.6g}")
     return w / total
