@@ -61,7 +61,10 @@ def _fmt_t(r: dict) -> str:
 
 
 def _fmt_mem(r: dict) -> str:
-    return f"{r['peak_bytes'] / 2**20:.0f} MiB" if r.get("peak_bytes") is not None else "n/a"
+    if r.get("peak_bytes") is None:
+        return "n/a"
+    mib = r["peak_bytes"] / 2**20
+    return "< 1 MiB" if mib < 1 else f"{mib:.0f} MiB"
 
 
 def _ratio(a: dict, b: dict) -> float | None:

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from numeric import kl_diag_standard, kl_monte_carlo_batch, kl_quadrature_1d, reproduce
+from numeric import (kl_diag_standard, kl_full_standard, kl_monte_carlo_batch, kl_quadrature_1d, mixture_moments,
+                     reproduce)
 from numeric.script import ScriptTrials
 
 from .stats import mean_interval, rate_interval
@@ -73,15 +74,6 @@ class ChainResult:
         }
 
 
-def _mixture_moments(means: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean (T, d) and covariance (T, d, d) of uniform mixtures given as (T, N, d)."""
-    mu = means.mean(axis=1)
-    centered = means - mu[:, None, :]
-    cov = np.einsum("tni,tnj->tij", centered, centered) / means.shape[1]
-    cov[:, np.arange(means.shape[2]), np.arange(means.shape[2])] += variances.mean(axis=1)
-    return mu, cov
-
-
 def exact_chain(means: np.ndarray, variances: np.ndarray, *, mc_samples: int, rng: np.random.Generator,
                 progress: Callable[[int], None] | None = None) -> ChainResult:
     """The chain's quantities for uniform mixtures, (T, N, d) -> (T,) each.
@@ -90,11 +82,10 @@ def exact_chain(means: np.ndarray, variances: np.ndarray, *, mc_samples: int, rn
     (its error is then 4 standard errors, so that a break is beyond noise).
     """
     t, n, d = means.shape
-    mu, cov = _mixture_moments(means, variances)
-    kl_diag_g = kl_diag_standard(mu, np.diagonal(cov, axis1=1, axis2=2))
-    sign, logdet = np.linalg.slogdet(cov)
-    kl_g = 0.5 * (np.trace(cov, axis1=1, axis2=2) + (mu * mu).sum(1) - d - logdet)
     weights = np.full((t, n), 1.0 / n)
+    mu, cov = mixture_moments(weights, means, variances)
+    kl_diag_g = kl_diag_standard(mu, np.diagonal(cov, axis1=1, axis2=2))
+    kl_g = kl_full_standard(mu, cov)
     if d == 1:
         value = np.empty(t)
         error = np.empty(t)

@@ -121,8 +121,7 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
     bar = progress or (lambda label, total: None)
     pm, pv = prior.arrays(mix.d)
     avg = avg_kl(mix, prior=prior)
-    kl_rng, mi_rng, bound_rng = (np.random.default_rng(s) for s in rng.bit_generator.seed_seq.spawn(3)) \
-        if hasattr(rng.bit_generator, "seed_seq") else (rng, rng, rng)
+    kl_rng, mi_rng, bound_rng = rng.spawn(3)   # independent streams
     kl_agg = kl_monte_carlo(mix, n_samples, kl_rng, prior=prior, progress=bar("KL(qbar||p)", n_samples))
     mi = mutual_information_monte_carlo(mix, n_samples, mi_rng, progress=bar("I(i; z)", n_samples))
     bounds = pairwise_bounds_sampled(mix, prior=prior, max_rows=max_bound_rows, rng=bound_rng,

@@ -36,6 +36,7 @@ __all__ = [
     "log_density",
     "log_density_ratio",
     "moment_matched_kl",
+    "mixture_moments",
     "moments",
     "mutual_information",
     "mutual_information_quadrature_1d",
@@ -143,17 +144,37 @@ def logsumexp_rows(a: NDArray[np.float64], axis: int = -1, *, overwrite: bool = 
         return np.log(work.sum(axis=axis)) + np.squeeze(top, axis=axis)
 
 
-def moments(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Mean (d,) and covariance (d, d) of the mixture (MATH.md fact 5).
+def mixture_moments(weights: ArrayLike, means: ArrayLike,
+                    variances: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Mean and covariance of Σ_i w_i N(m_i, diag v_i), batched (MATH.md fact 5).
 
-    Σ̄ = Σ_i w_i (diag v_i + m_i m_iᵀ) - μ̄ μ̄ᵀ, computed as the weighted
-    covariance of the means plus the average diagonal variance.
+    Σ̄ = Σ_i w_i (diag v_i + m_i m_iᵀ) - μ̄ μ̄ᵀ, computed as the weighted covariance
+    of the means plus the average diagonal variance.
+
+    Parameters
+    ----------
+    weights : array_like, shape (..., N)
+    means, variances : array_like, shape (..., N, d)
+
+    Returns
+    -------
+    mean : ndarray, shape (..., d)
+    cov : ndarray, shape (..., d, d)
     """
-    w = mix.weights
-    mu = w @ mix.means
-    centered = mix.means - mu
-    cov = (centered * w[:, None]).T @ centered + np.diag(w @ mix.variances)
+    w = np.asarray(weights, dtype=np.float64)
+    m = np.asarray(means, dtype=np.float64)
+    v = np.asarray(variances, dtype=np.float64)
+    mu = np.einsum("...n,...nd->...d", w, m)
+    centered = m - mu[..., None, :]
+    cov = np.einsum("...n,...ni,...nj->...ij", w, centered, centered)
+    d = m.shape[-1]
+    cov[..., np.arange(d), np.arange(d)] += np.einsum("...n,...nd->...d", w, v)
     return mu, cov
+
+
+def moments(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Mean (d,) and covariance (d, d) of the mixture; see :func:`mixture_moments`."""
+    return mixture_moments(mix.weights, mix.means, mix.variances)
 
 
 def moment_matched_kl(mix: DiagonalMixture, *, diagonal: bool = False, prior: Prior = Prior()) -> float:
