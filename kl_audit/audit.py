@@ -95,13 +95,13 @@ def exact_chain(means: np.ndarray, variances: np.ndarray, *, mc_samples: int, rn
             value[sl], error[sl] = kl_quadrature_1d(weights[sl], means[sl, :, 0], variances[sl, :, 0])
             if progress is not None:
                 progress(value[sl].size)
-        method = "quadrature (Gauss-Legendre, error < 1e-8)"
+        method = "Gauss-Legendre quadrature, error below 1e-8"
     else:
         value, se = kl_monte_carlo_batch(weights, means, variances, mc_samples, rng)
         error = 4 * se
         if progress is not None:
             progress(t)
-        method = f"Monte Carlo ({mc_samples} samples per trial; slack 4 standard errors)"
+        method = f"Monte Carlo, {mc_samples} samples per trial, slack of 4 standard errors"
     avg = kl_diag_standard(means, variances).mean(axis=1)
     return ChainResult(kl_diag_g, kl_g, value, error, avg, float(np.log(n)), method)
 

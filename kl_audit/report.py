@@ -114,8 +114,8 @@ def _markdown(result: AuditResult, data: dict) -> str:
         f"- **The gap is the mutual information.** avg KL - KL(q̄ || p) = I(i; z): on average {_ci(g['mutual_information'])} "
         f"nats, {100 * g['mi_share_of_avg_kl']['mean']:.1f}% [{100 * g['mi_share_of_avg_kl']['ci_low']:.1f}%, "
         f"{100 * g['mi_share_of_avg_kl']['ci_high']:.1f}%] of avg KL, never above log N = {g['log_n']:.3f} "
-        f"(largest {g['max_mutual_information']:.3f}). A small latent loss therefore does not mean q̄ is close to p only "
-        "through KL(q̄ || p): part of the loss is information the code carries about the example.",
+        f"(largest {g['max_mutual_information']:.3f}). So the latent loss is not a measure of how far q̄ is from p: "
+        "part of it is information the code carries about the example.",
         "",
         "Intervals are 95%: Wilson intervals for rates, t intervals for means over trials.",
         "",
