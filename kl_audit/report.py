@@ -6,7 +6,6 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 
 from . import figures
 from .audit import AuditResult

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from ._validate import as_real_array, require_finite
 from .gaussian import kl_diag
@@ -141,12 +140,9 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
         if tick is not None:
             tick(1)
     sum_dim = float(dimwise.sum())
-    tc = Estimate(kl_agg.value - sum_dim, kl_agg.stderr, kl_agg.low - sum_dim, kl_agg.high - sum_dim,
-                  kl_agg.n_samples)
-    resid_value = avg - (mi.value + kl_agg.value)
-    resid_se = float(np.hypot(mi.stderr, kl_agg.stderr))
-    z = float(stats.norm.ppf(0.975))
-    residual = Estimate(resid_value, resid_se, resid_value - z * resid_se, resid_value + z * resid_se, n_samples)
+    tc = kl_agg.affine(-sum_dim)
+    # independent draws: the standard errors add in quadrature
+    residual = Estimate.normal(avg - (mi.value + kl_agg.value), np.hypot(mi.stderr, kl_agg.stderr), n_samples)
     return Decomposition(
         n=mix.n, d=mix.d, avg_kl=avg, kl_aggregate=kl_agg, bounds=bounds, mutual_information=mi,
         log_n=float(np.log(mix.n)), total_correlation=tc, residual=residual,

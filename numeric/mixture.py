@@ -123,6 +123,17 @@ class Estimate:
     n_samples: int
     level: float = 0.95
 
+    @classmethod
+    def normal(cls, value: float, stderr: float, n_samples: int, level: float = 0.95) -> "Estimate":
+        """value ± z·stderr, the normal-theory interval at ``level``."""
+        z = float(stats.norm.ppf(0.5 + level / 2))
+        return cls(float(value), float(stderr), value - z * stderr, value + z * stderr, int(n_samples), level)
+
+    def affine(self, offset: float, sign: float = 1.0) -> "Estimate":
+        """The estimate of ``offset + sign * value`` (sign ±1): same error, interval mapped along."""
+        ends = sorted((offset + sign * self.low, offset + sign * self.high))
+        return Estimate(offset + sign * self.value, self.stderr, ends[0], ends[1], self.n_samples, self.level)
+
     def as_dict(self) -> dict[str, float]:
         return {"value": self.value, "stderr": self.stderr, "ci_low": self.low, "ci_high": self.high,
                 "n_samples": self.n_samples, "level": self.level}
@@ -306,8 +317,7 @@ def _monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator,
         mean = float(sums.sum()) / total
         var = max(float(sq.sum()) / total - mean**2, 0.0) * total / (total - 1)
         value, se = shift + mean, float(np.sqrt(var / total))
-    zq = float(stats.norm.ppf(0.5 + level / 2))
-    return Estimate(value, se, value - zq * se, value + zq * se, int(total), level)
+    return Estimate.normal(value, se, total, level)
 
 
 def kl_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *, prior: Prior = Prior(),
@@ -472,8 +482,7 @@ def pairwise_bounds(mix: DiagonalMixture, *, prior: Prior = Prior(), chunk_bytes
 def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate | float:
     """I(i; z) = avg KL - KL(q̄ || p) (MATH.md fact 4); an interval maps to an interval."""
     if isinstance(kl_aggregate, Estimate):
-        e = kl_aggregate
-        return Estimate(avg - e.value, e.stderr, avg - e.high, avg - e.low, e.n_samples, e.level)
+        return kl_aggregate.affine(avg, -1.0)
     return avg - float(kl_aggregate)
 
 

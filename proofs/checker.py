@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import time
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -78,7 +79,7 @@ class ProofError(AssertionError):
 _OPAQUE = (sp.Integral, KL)
 
 #: Definitional rewrite rules of the theorem being checked (``qbar(z) -> sum``).
-_RULES: contextvars.ContextVar[dict] = contextvars.ContextVar("rules", default={})
+_RULES: contextvars.ContextVar[Mapping] = contextvars.ContextVar("rules", default=types.MappingProxyType({}))
 
 
 def _fingerprint(e: sp.Basic) -> tuple[frozenset, frozenset]:

@@ -14,7 +14,7 @@ from datetime import date
 import sympy as sp
 
 from .axioms import AXIOMS
-from .checker import Algebra, Axiom, ByAxiom, ByTheorem, Combine, Integrate, Theorem, TheoremReport
+from .checker import ByAxiom, ByTheorem, Theorem, TheoremReport
 
 __all__ = ["document_latex", "document_markdown", "theorem_latex_fragment", "theorem_markdown", "math"]
 
@@ -29,11 +29,8 @@ def _slug(text: str) -> str:
 
 
 def _justification(step, theorem_number: dict[str, int], axiom_number: dict[str, int], latex: bool) -> str:
+    """The step's justification in words, with a reference for theorems and axioms."""
     why = step.why
-    if isinstance(why, Algebra):
-        return "algebra"
-    if isinstance(why, Integrate):
-        return "evaluating the integral"
     if isinstance(why, ByAxiom):
         n = axiom_number[why.axiom.name]
         ref = rf"Axiom~\ref{{ax:{_slug(why.axiom.name)}}}" if latex else f"Axiom {n}"
@@ -41,10 +38,8 @@ def _justification(step, theorem_number: dict[str, int], axiom_number: dict[str,
     if isinstance(why, ByTheorem):
         n = theorem_number[why.theorem.name]
         ref = rf"Theorem~\ref{{thm:{why.theorem.name}}}" if latex else f"Theorem {n}"
-        return f"{ref}" + (", applied to every term" if why.over is not None else "")
-    if isinstance(why, Combine):
-        return why.describe()
-    return type(why).__name__
+        return ref + (", applied to every term" if why.over is not None else "")
+    return why.describe()
 
 
 def _status(report: TheoremReport | None, k: int) -> str:
