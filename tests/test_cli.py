@@ -83,3 +83,23 @@ def test_reproduce_writes_the_figure(tmp_path, capsys):
     out = tmp_path / "fig.png"
     assert main(["reproduce", "--iterations", "50", "-o", str(out)]) == 0
     assert out.stat().st_size > 5_000 and "50 iterations" in capsys.readouterr().out
+
+
+def test_derive_pdf_says_plainly_when_no_latex_engine(tmp_path, monkeypatch, capsys):
+    import kl_audit.derive as derive
+
+    monkeypatch.setattr(derive.shutil, "which", lambda name: None)
+    assert main(["derive", "-o", str(tmp_path / "d.tex"), "--pdf"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no LaTeX engine found (latexmk or pdflatex)" in err[0]
+    assert (tmp_path / "d.tex").exists() and (tmp_path / "d.md").exists()   # the sources are complete
+
+
+def test_audit_in_two_dimensions_uses_monte_carlo_and_finds_no_break(tmp_path):
+    out = tmp_path / "r2"
+    assert main(["-o", str(out), "--d", "2", "--n", "3", "--trials", "200", "--mc-samples", "2000",
+                 "--sweep-trials", "100", "--k-sweep", "2", "--d-sweep", "2", "--n-sweep", "3", "--quiet",
+                 "--no-derivations"]) == 0
+    data = json.loads((out / "report.json").read_text())
+    assert data["chain"]["method"].startswith("Monte Carlo")
+    assert sum(data["chain"]["breaks"].values()) == 0
