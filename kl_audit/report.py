@@ -115,8 +115,8 @@ def _markdown(result: AuditResult, data: dict) -> str:
         "",
         f"- **The claim is true.** avg KL >= KL(q̄ || p) holds for every mixture: it is proved (convexity of the "
         "KL divergence; theorem *the average KL bounds the KL of the aggregate posterior* in the derivation). "
-        f"In {t['wrong_side']['trials']} seeded trials at the script's settings, computed exactly "
-        f"({ch['method']}), the chain KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) <= avg KL <= KL(q̄ || p) + log N "
+        f"In {t['wrong_side']['trials']} seeded trials (d = {c.d}, N = {c.n}, k = {c.k}), with KL(q̄ || p) from "
+        f"{ch['method']}, the chain KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) <= avg KL <= KL(q̄ || p) + log N "
         f"broke **{sum(ch['breaks'].values())}** times.",
         f"- **The script's plot does not show it.** Its x is the KL of a Gaussian fitted to N·k = {c.n * c.k} samples, "
         "an estimate of KL(diag G || p), the bottom of the chain, not KL(q̄ || p). "
