@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import as_real_array, require_finite
 from .gaussian import kl_diag
 from .mixture import (DEFAULT_CHUNK_BYTES, DiagonalMixture, Estimate, Prior, _monte_carlo, avg_kl, kl_monte_carlo,
-                      kl_quadrature_1d, log_density, logsumexp_rows, moment_matched_kl, pairwise_bhattacharyya, pairwise_kl)
+                      kl_quadrature_1d, log_density, moment_matched_kl, pairwise_row_terms)
 
 __all__ = ["Decomposition", "BoundsEstimate", "decompose", "pairwise_bounds_sampled", "mutual_information_monte_carlo",
            "linear_vae_encodings", "ACTIVE_THRESHOLD"]
@@ -89,7 +89,6 @@ def pairwise_bounds_sampled(mix: DiagonalMixture, *, prior: Prior = Prior(), max
     hold within them.
     """
     base = avg_kl(mix, prior=prior)
-    logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
     exact = mix.n <= max_rows
     if exact:
         rows_idx, row_w = np.arange(mix.n), mix.weights
@@ -97,15 +96,7 @@ def pairwise_bounds_sampled(mix: DiagonalMixture, *, prior: Prior = Prior(), max
         rng = rng if rng is not None else np.random.default_rng(0)
         rows_idx = np.sort(rng.choice(mix.n, size=max_rows, p=mix.weights))
         row_w = np.full(max_rows, 1.0 / max_rows)
-    lower_terms = np.empty(rows_idx.size)
-    upper_terms = np.empty(rows_idx.size)
-    block = max(1, chunk_bytes // (8 * mix.n * 4))
-    for start in range(0, rows_idx.size, block):
-        idx = rows_idx[start:start + block]
-        lower_terms[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_kl(mix, idx), axis=1)
-        upper_terms[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_bhattacharyya(mix, idx), axis=1)
-        if progress is not None:
-            progress(idx.size)
+    lower_terms, upper_terms = pairwise_row_terms(mix, rows_idx, chunk_bytes=chunk_bytes, progress=progress)
     lower, upper = base + float(row_w @ lower_terms), base + float(row_w @ upper_terms)
     if exact:
         return BoundsEstimate(lower, upper, 0.0, 0.0, int(mix.n), True)

@@ -42,6 +42,7 @@ __all__ = [
     "mutual_information_quadrature_1d",
     "pairwise_bounds",
     "pairwise_kl",
+    "pairwise_row_terms",
     "stratified_counts",
     "pairwise_bhattacharyya",
     "DEFAULT_CHUNK_BYTES",
@@ -243,8 +244,9 @@ def log_density(mix: DiagonalMixture, z: ArrayLike, *, chunk_bytes: int = DEFAUL
 
 
 def _log_prior(z: NDArray[np.float64], prior: Prior) -> NDArray[np.float64]:
-    pm, pv = prior.arrays(z.shape[1])
-    return -0.5 * (np.log(2 * np.pi * pv).sum() + (((z - pm) ** 2) / pv).sum(axis=1))
+    """log p(z) for points z of shape (..., d) -> (...)."""
+    pm, pv = prior.arrays(z.shape[-1])
+    return -0.5 * (np.log(2 * np.pi * pv).sum() + (((z - pm) ** 2) / pv).sum(axis=-1))
 
 
 def log_density_ratio(mix: DiagonalMixture, z: ArrayLike, *, prior: Prior = Prior(),
@@ -357,11 +359,8 @@ def kl_quadrature_1d(weights: ArrayLike, means: ArrayLike, variances: ArrayLike,
     -------
     value, error : ndarray, shape (...)
     """
-    pm, pv = prior.arrays(1)
-
     def integrand(x, log_wq, logq, logw):                 # q̄ log(q̄/p) at the nodes
-        logp = -0.5 * np.log(2 * np.pi * pv[0]) - (x - pm[0]) ** 2 / (2 * pv[0])
-        return np.exp(logq) * (logq - logp)
+        return np.exp(logq) * (logq - _log_prior(x[..., None], prior))
 
     return _quadrature_1d(integrand, weights, means, variances, panels_per_sd, reach)
 
@@ -458,25 +457,34 @@ def pairwise_bhattacharyya(mix: DiagonalMixture, rows: slice | NDArray[np.int64]
     return out
 
 
+def pairwise_row_terms(mix: DiagonalMixture, rows: NDArray[np.int64], *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                       progress: Callable[[int], None] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """log Σ_j w_j e^{-D_ij} and log Σ_j w_j e^{-BD_ij} for each row i in ``rows``, shape (len(rows),) each.
+
+    Rows of the N x N matrices are formed a chunk at a time.
+    """
+    logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
+    lower = np.empty(rows.size)
+    upper = np.empty(rows.size)
+    block = max(1, chunk_bytes // (8 * mix.n * 4))
+    for start in range(0, rows.size, block):
+        idx = rows[start:start + block]
+        lower[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_kl(mix, idx), axis=1)
+        upper[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_bhattacharyya(mix, idx), axis=1)
+        if progress is not None:
+            progress(idx.size)
+    return lower, upper
+
+
 def pairwise_bounds(mix: DiagonalMixture, *, prior: Prior = Prior(), chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                     progress: Callable[[int], None] | None = None) -> tuple[float, float]:
     """Deterministic lower and upper bounds on KL(q̄ || p) (Kolchinsky and Tracey 2017).
 
     avg KL + Σ_i w_i log Σ_j w_j e^{-D_ij} <= KL(q̄ || p) <= avg KL + Σ_i w_i log Σ_j w_j e^{-BD_ij}.
-    Rows of the N x N matrices are formed in chunks (the Bhattacharyya chunk is N x d per row).
     """
     base = avg_kl(mix, prior=prior)
-    logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
-    rows = max(1, chunk_bytes // (8 * mix.n * 4))
-    lower = upper = 0.0
-    for start in range(0, mix.n, rows):
-        sl = slice(start, min(start + rows, mix.n))
-        wi = mix.weights[sl]
-        lower += float(wi @ logsumexp_rows(logw[None, :] - pairwise_kl(mix, sl), axis=1))
-        upper += float(wi @ logsumexp_rows(logw[None, :] - pairwise_bhattacharyya(mix, sl), axis=1))
-        if progress is not None:
-            progress(sl.stop - sl.start)
-    return base + lower, base + upper
+    lower, upper = pairwise_row_terms(mix, np.arange(mix.n), chunk_bytes=chunk_bytes, progress=progress)
+    return base + float(mix.weights @ lower), base + float(mix.weights @ upper)
 
 
 def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate | float:
@@ -506,7 +514,7 @@ def kl_monte_carlo_batch(weights: ArrayLike, means: ArrayLike, variances: ArrayL
     m = np.asarray(means, dtype=np.float64)
     v = require_positive("variances", np.asarray(variances, dtype=np.float64))
     t, n, d = m.shape
-    pm, pv = prior.arrays(d)
+    prior.arrays(d)  # validate the prior against d before any work
     values = np.empty(t)
     errors = np.empty(t)
     rows = max(1, (2**23) // (n_samples * n * d))
@@ -523,8 +531,7 @@ def kl_monte_carlo_batch(weights: ArrayLike, means: ArrayLike, variances: ArrayL
         a = logw[:, None, :] - 0.5 * (np.log(2 * np.pi * v[sl]).sum(2)[:, None, :]
                                       + ((z[:, :, None, :] - m[sl, None, :, :]) ** 2 / v[sl, None, :, :]).sum(3))
         logq = logsumexp_rows(a, axis=2)
-        logp = -0.5 * (np.log(2 * np.pi * pv).sum() + (((z - pm) ** 2) / pv).sum(2))
-        f = logq - logp
+        f = logq - _log_prior(z, prior)
         values[sl] = f.mean(axis=1)
         errors[sl] = f.std(axis=1, ddof=1) / np.sqrt(n_samples)
     return values, errors

@@ -48,7 +48,7 @@ class ScriptTrials:
 
     @property
     def wrong_side(self) -> NDArray[np.bool_]:
-        """Trials whose plotted point lies above the diagonal's wrong side: x > y."""
+        """Trials whose plotted point lies on the wrong side of the diagonal y = x for the claim: x > y."""
         return self.plotted_kl > self.avg_kl
 
 
