@@ -20,26 +20,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_real_array, require_finite
 from .gaussian import kl_diag
-from .mixture import (DEFAULT_CHUNK_BYTES, DiagonalMixture, Estimate, Prior, _monte_carlo, avg_kl, kl_monte_carlo,
-                      kl_quadrature_1d, log_density, moment_matched_kl, pairwise_row_terms)
+from .bounds import BoundsEstimate, pairwise_bounds_sampled
+from .estimate import Estimate
+from .mixture import DiagonalMixture, Prior, avg_kl
+from .moments import moment_matched_kl
+from .montecarlo import kl_monte_carlo, mutual_information_monte_carlo
+from .quadrature import kl_quadrature_1d
 
-__all__ = ["Decomposition", "BoundsEstimate", "decompose", "pairwise_bounds_sampled", "mutual_information_monte_carlo",
-           "linear_vae_encodings", "ACTIVE_THRESHOLD"]
+__all__ = ["ACTIVE_THRESHOLD", "Decomposition", "decompose", "linear_vae_encodings"]
 
 #: A dimension is active when the variance of its means over examples exceeds this.
 ACTIVE_THRESHOLD = 0.01
-
-
-@dataclass(frozen=True)
-class BoundsEstimate:
-    """Pairwise-distance bounds on KL(q̄ || p); exact, or from a subsample of rows with standard errors."""
-
-    lower: float
-    upper: float
-    lower_stderr: float
-    upper_stderr: float
-    rows: int
-    exact: bool
 
 
 @dataclass(frozen=True)
@@ -63,45 +54,6 @@ class Decomposition:
     dimwise_kl: NDArray[np.float64]
     dimwise_error: NDArray[np.float64]
     moment_matched_kl_per_dim: NDArray[np.float64]
-
-
-def mutual_information_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *,
-                                   chunk_samples: int = 4096, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                                   progress: Callable[[int], None] | None = None) -> Estimate:
-    """I(i; z) = E_{i ~ w, z ~ q_i}[log q_i(z) - log q̄(z)], with a 95% interval (stratified as for the KL)."""
-    half_log_det = 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances).sum(1))
-
-    def f(z, comp, eps):
-        log_qi = -half_log_det[comp] - 0.5 * (eps * eps).sum(1)
-        return log_qi - log_density(mix, z, chunk_bytes=chunk_bytes)
-
-    return _monte_carlo(mix, n_samples, rng, f, level=0.95, chunk_samples=chunk_samples, progress=progress)
-
-
-def pairwise_bounds_sampled(mix: DiagonalMixture, *, prior: Prior = Prior(), max_rows: int = 2048,
-                            rng: np.random.Generator | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                            progress: Callable[[int], None] | None = None) -> BoundsEstimate:
-    """The Kolchinsky-Tracey bounds, over every row when N <= ``max_rows``.
-
-    Otherwise ``max_rows`` rows i are drawn with probability w_i and the outer
-    sum Σ_i w_i log Σ_j w_j e^{-D_ij} is estimated by their mean (every j is
-    kept); the standard errors of that mean are reported, and the bounds then
-    hold within them.
-    """
-    base = avg_kl(mix, prior=prior)
-    exact = mix.n <= max_rows
-    if exact:
-        rows_idx, row_w = np.arange(mix.n), mix.weights
-    else:
-        rng = rng if rng is not None else np.random.default_rng(0)
-        rows_idx = np.sort(rng.choice(mix.n, size=max_rows, p=mix.weights))
-        row_w = np.full(max_rows, 1.0 / max_rows)
-    lower_terms, upper_terms = pairwise_row_terms(mix, rows_idx, chunk_bytes=chunk_bytes, progress=progress)
-    lower, upper = base + float(row_w @ lower_terms), base + float(row_w @ upper_terms)
-    if exact:
-        return BoundsEstimate(lower, upper, 0.0, 0.0, int(mix.n), True)
-    se = lambda t: float(t.std(ddof=1) / np.sqrt(t.size))  # noqa: E731
-    return BoundsEstimate(lower, upper, se(lower_terms), se(upper_terms), int(max_rows), False)
 
 
 def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int = 20_000, prior: Prior = Prior(),

@@ -1,0 +1,164 @@
+"""Monte Carlo KL(q̄ || p) and I(i; z) of a diagonal-Gaussian mixture, with intervals.
+
+Draws are stratified by component when there are at least two per component
+(:func:`stratified_counts`), and scored a chunk at a time so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import require_positive
+from .density import DEFAULT_CHUNK_BYTES, log_density, log_density_ratio, log_prior, logsumexp_rows
+from .estimate import Estimate
+from .mixture import DiagonalMixture, Prior
+
+__all__ = ["kl_monte_carlo", "kl_monte_carlo_batch", "monte_carlo_expectation", "mutual_information",
+           "mutual_information_monte_carlo", "stratified_counts"]
+
+
+def stratified_counts(weights: NDArray[np.float64], n_samples: int) -> NDArray[np.int64]:
+    """Draws per component for stratified sampling: proportional to w_i, with a floor.
+
+    The floor, ``clip(n_samples // 4N, 2, 30)``, gives each component enough draws
+    for its variance estimate to be usable (with 2 draws a light component's
+    standard error is often far too small).  The counts sum to ``n_samples``,
+    or slightly more when the floors need it.
+    """
+    raw = weights * n_samples
+    floor = int(np.clip(n_samples // (4 * weights.size), 2, 30))
+    counts = np.maximum(floor, np.floor(raw)).astype(np.int64)
+    short = n_samples - int(counts.sum())
+    if short > 0:
+        counts[np.argsort(raw - np.floor(raw))[::-1][:short]] += 1
+    return counts
+
+
+def monte_carlo_expectation(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator,
+                 f: Callable[[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]], NDArray[np.float64]],
+                 *, level: float, chunk_samples: int, progress: Callable[[int], None] | None) -> Estimate:
+    """E_{i ~ w, z ~ q_i}[f(z, i, eps)] by Monte Carlo with a normal-theory interval.
+
+    With ``n_samples >= 2N`` the draws are stratified by component (proportional
+    allocation with a floor, :func:`stratified_counts`) and the estimate is Σ_i w_i mean_i with
+    variance Σ_i w_i² s_i² / n_i: no component, however light, goes unseen, which
+    plain sampling cannot promise and its standard error cannot reveal.  Otherwise the
+    component index is drawn with probability w_i.
+    """
+    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    stratified = n_samples >= 2 * mix.n
+    if stratified:
+        comp_all = np.repeat(np.arange(mix.n), stratified_counts(mix.weights, n_samples))
+    else:
+        comp_all = rng.choice(mix.n, size=n_samples, p=mix.weights)
+    total = comp_all.size
+    sums = np.zeros(mix.n)
+    sq = np.zeros(mix.n)
+    shift = None
+    for start in range(0, total, chunk_samples):
+        comp = comp_all[start:start + chunk_samples]
+        eps = rng.standard_normal((comp.size, mix.d))
+        z = mix.means[comp] + np.sqrt(mix.variances[comp]) * eps
+        values = f(z, comp, eps)
+        if shift is None:
+            shift = float(values.mean())  # shifted sums keep the variance accurate
+        values = values - shift
+        sums += np.bincount(comp, weights=values, minlength=mix.n)
+        sq += np.bincount(comp, weights=values * values, minlength=mix.n)
+        if progress is not None:
+            progress(comp.size)
+    if stratified:
+        counts = np.bincount(comp_all, minlength=mix.n)
+        means = sums / counts
+        var_i = np.maximum(sq / counts - means**2, 0.0) * counts / (counts - 1)
+        value = shift + float(mix.weights @ means)
+        se = float(np.sqrt(np.sum(mix.weights**2 * var_i / counts)))
+    else:
+        mean = float(sums.sum()) / total
+        var = max(float(sq.sum()) / total - mean**2, 0.0) * total / (total - 1)
+        value, se = shift + mean, float(np.sqrt(var / total))
+    return Estimate.normal(value, se, total, level)
+
+
+def kl_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *, prior: Prior = Prior(),
+                   level: float = 0.95, chunk_samples: int = 4096, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                   progress: Callable[[int], None] | None = None) -> Estimate:
+    """Monte Carlo KL(q̄ || p) = E_q̄[log q̄(z) - log p(z)] with a 95% interval.
+
+    Stratified by component when ``n_samples >= 2N`` (see :func:`monte_carlo_expectation`);
+    draws are scored ``chunk_samples`` at a time, so memory stays bounded, and
+    ``progress(k)`` is called with the number scored in each chunk.
+    """
+    return monte_carlo_expectation(mix, n_samples, rng,
+                        lambda z, comp, eps: log_density_ratio(mix, z, prior=prior, chunk_bytes=chunk_bytes),
+                        level=level, chunk_samples=chunk_samples, progress=progress)
+
+
+
+def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate | float:
+    """I(i; z) = avg KL - KL(q̄ || p) (theorem `gap_identity`); an interval maps to an interval."""
+    if isinstance(kl_aggregate, Estimate):
+        return kl_aggregate.affine(avg, -1.0)
+    return avg - float(kl_aggregate)
+
+
+def kl_monte_carlo_batch(weights: ArrayLike, means: ArrayLike, variances: ArrayLike, n_samples: int,
+                         rng: np.random.Generator, *, prior: Prior = Prior(),
+                         level: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Monte Carlo KL(q̄ || p) for many small mixtures at once.
+
+    Parameters
+    ----------
+    weights : array_like, shape (T, N)
+    means, variances : array_like, shape (T, N, d)
+    n_samples : int
+        Draws per mixture.
+
+    Returns
+    -------
+    value, stderr : ndarray, shape (T,)
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    m = np.asarray(means, dtype=np.float64)
+    v = require_positive("variances", np.asarray(variances, dtype=np.float64))
+    t, n, d = m.shape
+    prior.arrays(d)  # validate the prior against d before any work
+    values = np.empty(t)
+    errors = np.empty(t)
+    rows = max(1, (2**23) // (n_samples * n * d))
+    cum = np.cumsum(w, axis=1)
+    for start in range(0, t, rows):
+        sl = slice(start, start + rows)
+        u = rng.random((cum[sl].shape[0], n_samples))
+        comp = (u[:, :, None] > cum[sl, None, :]).sum(axis=2).clip(max=n - 1)       # (B, S)
+        mi = np.take_along_axis(m[sl], comp[:, :, None], axis=1)                    # (B, S, d)
+        vi = np.take_along_axis(v[sl], comp[:, :, None], axis=1)
+        z = mi + np.sqrt(vi) * rng.standard_normal(mi.shape)
+        with np.errstate(divide="ignore"):
+            logw = np.log(w[sl])
+        a = logw[:, None, :] - 0.5 * (np.log(2 * np.pi * v[sl]).sum(2)[:, None, :]
+                                      + ((z[:, :, None, :] - m[sl, None, :, :]) ** 2 / v[sl, None, :, :]).sum(3))
+        logq = logsumexp_rows(a, axis=2)
+        f = logq - log_prior(z, prior)
+        values[sl] = f.mean(axis=1)
+        errors[sl] = f.std(axis=1, ddof=1) / np.sqrt(n_samples)
+    return values, errors
+
+
+def mutual_information_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *,
+                                   chunk_samples: int = 4096, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                                   progress: Callable[[int], None] | None = None) -> Estimate:
+    """I(i; z) = E_{i ~ w, z ~ q_i}[log q_i(z) - log q̄(z)], with a 95% interval (stratified as for the KL)."""
+    half_log_det = 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances).sum(1))
+
+    def f(z, comp, eps):
+        log_qi = -half_log_det[comp] - 0.5 * (eps * eps).sum(1)
+        return log_qi - log_density(mix, z, chunk_bytes=chunk_bytes)
+
+    return monte_carlo_expectation(mix, n_samples, rng, f, level=0.95, chunk_samples=chunk_samples, progress=progress)
