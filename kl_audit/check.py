@@ -26,6 +26,7 @@ fixed probes.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -48,14 +49,14 @@ REDUCTIONS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray], bool]] = {
     "per example": ("per-example sums over the latent dimensions (shape (B,))", lambda t: t.sum(axis=1), False),
 }
 
-# (mu, log-variance), each (B, d). Log-variances stay in [-8, 6] and away from 0, so that every
+# (mu, log-variance), each (B, d). Log-variances stay in [-8, 5.5] and away from 0, so that every
 # known variant is finite on them; the first has B != d, both > 1, so the reductions differ.
 _PROBES = (
     ([[0.5, -1.2, 2.0, 0.25], [1.5, 0.3, -0.7, 3.0], [-2.5, 0.9, 0.1, -0.4]],
      [[0.3, -0.8, 1.1, -0.15], [-1.5, 0.6, 2.0, -0.2], [0.9, -2.2, 0.4, 1.3]]),
     ([[0.8]], [[-0.6]]),
     ([[1000.0], [-350.0]], [[2.0], [-3.0]]),
-    ([[0.2, -0.3, 0.4, -0.5, 0.6]], [[-8.0, -4.5, 0.5, 3.5, 6.0]]),
+    ([[0.2, -0.3, 0.4, -0.5, 0.6]], [[-8.0, -4.5, 0.5, 3.5, 5.5]]),
     ([[-1.1, 0.0], [2.2, -0.05]], [[0.05, -0.35], [1.7, -1.05]]),
 )
 
@@ -171,7 +172,8 @@ class _Caller:
     def __call__(self, mu: np.ndarray, x: np.ndarray) -> np.ndarray:
         self.calls += 1
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 out = self.fn(self._convert(mu), self._convert(x))
         except (Exception, SystemExit) as exc:  # the user's code: any exception is reported, never propagated
             what = f"{type(exc).__name__}: {' '.join(str(exc).split()) or 'no message'}"
