@@ -16,11 +16,12 @@ hypothesis draws B and d in [1, 8], mu in [-1000, 1000] and the log-variance in 
 (σ from 3e-4 to 3e3), shrinking any counterexample.
 
 Tolerance: |got − expected| <= 1e-6 × S, S the same reduction of ½(v + mu² + 1 + |log v|), the
-sum of the absolute values of the closed form's terms. The float64 reference is then exact
-enough without extended precision: its rounding, and a correct implementation's (in any order
-of operations, float32 included), stays within a few units of 1e-7 of S, cancellation between
-the terms included, while each known mistake changes the result by more than 1e-3 × S on the
-fixed probes.
+sum of the absolute values of the closed form's terms. Measured against S, rounding does not
+depend on how much the terms cancel, so the float64 reference needs no extended precision: it
+and any correct float64 implementation, in any order of operations, agree to a few 1e-16 × S.
+Code that casts to float32 stays within about 5e-7 × S (the rounding of exp(log σ²) at
+|log σ²| = 16 dominates), inside the tolerance, while each known mistake changes the result by
+more than 1e-3 × S on the fixed probes.
 """
 
 from __future__ import annotations
@@ -34,8 +35,17 @@ import numpy as np
 
 from .variants import SPREAD_NAMES, SPREADS, from_logvar, reference_scale, reference_terms, to_variance, variants_for
 
-__all__ = ["BACKENDS", "CheckInputError", "CheckResult", "Counterexample", "REDUCTIONS", "RTOL", "check_kl",
-           "load_function", "render_text"]
+__all__ = [
+    "BACKENDS",
+    "REDUCTIONS",
+    "RTOL",
+    "CheckInputError",
+    "CheckResult",
+    "Counterexample",
+    "check_kl",
+    "load_function",
+    "render_text",
+]
 
 #: Relative tolerance, against the sum of the absolute values of the closed form's terms.
 RTOL = 1e-6
@@ -230,7 +240,7 @@ class _Case:
     var: np.ndarray      # (B, d)
 
     @classmethod
-    def from_logvar(cls, mu, logvar, spread: str) -> "_Case":
+    def from_logvar(cls, mu, logvar, spread: str) -> _Case:
         mu = np.asarray(mu, dtype=np.float64)
         x = from_logvar(logvar, spread)
         return cls(mu, x, to_variance(x, spread))
@@ -315,6 +325,9 @@ def _search(call: _Caller, spread: str, reduction: str, max_examples: int, seed:
     def agrees(inputs):
         case = _Case.from_logvar(*inputs, spread)
         got = call(case.mu, case.x)
+        if case.mu.shape[0] > 1 and (got.ndim == 0) != REDUCTIONS[reduction][2]:
+            raise CheckInputError(f"{call.name} returned shape {got.shape} for {_describe(case.mu)}, but "
+                                  f"{'a scalar' if REDUCTIONS[reduction][2] else 'a vector'} on the fixed inputs")
         if not _compare(got, case, reduction)[0]:
             failures.append((case, got))
             raise AssertionError("differs from the closed form")

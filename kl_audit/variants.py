@@ -9,7 +9,7 @@ the mistaken code computes, per latent coordinate, with a docstring naming the
 mistake. ``kl_two`` variants are wrong closed forms of the one-dimensional
 KL(N(m1, v1) || N(m2, v2)) (the property tests feed the same functions to their
 checks); spread variants read the second argument in the wrong parametrization;
-``mean over latent dimensions`` divides the KL by d.
+``averages over latent dimensions`` divides the KL by d (a mean where a sum belongs).
 
 Spreads (what the second argument of a KL function holds):
 
@@ -37,8 +37,8 @@ __all__ = [
     "VARIANTS",
     "Variant",
     "from_logvar",
-    "reference_terms",
     "reference_scale",
+    "reference_terms",
     "to_variance",
     "variants_for",
 ]
@@ -243,9 +243,9 @@ def _mean_over_dimensions(mu, x, spread):
     return reference_terms(mu, to_variance(x, spread)) / np.shape(mu)[-1]
 
 
-VARIANTS["mean over latent dimensions"] = Variant(
-    "mean over latent dimensions",
-    "averages over latent dimensions: divides the KL by d, reweighting it against the reconstruction term",
+VARIANTS["averages over latent dimensions"] = Variant(
+    "averages over latent dimensions",
+    "divides the KL by d, reweighting it against the reconstruction term",
     _mean_over_dimensions,
 )
 

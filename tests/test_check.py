@@ -16,8 +16,16 @@ import pytest
 import numeric
 from kl_audit.check import _PROBES, REDUCTIONS, RTOL, CheckInputError, check_kl, load_function, render_text
 from kl_audit.cli import main
-from kl_audit.variants import (SPREAD_NAMES, SPREADS, VARIANTS, from_logvar, reference_scale, reference_terms,
-                               to_variance, variants_for)
+from kl_audit.variants import (
+    SPREAD_NAMES,
+    SPREADS,
+    VARIANTS,
+    from_logvar,
+    reference_scale,
+    reference_terms,
+    to_variance,
+    variants_for,
+)
 
 #: Generated inputs per check: the five fixed probes carry the diagnosis, hypothesis the search.
 EXAMPLES = 25
@@ -59,7 +67,7 @@ WRONG_FORMULAS = {
     "sign of log sigma^2 flipped": ("var", lambda xp: lambda mu, var: 0.5 * (var + mu**2 - 1 + xp.log(var)).sum(1)),
     "KL(p||q) instead of KL(q||p)": (
         "logvar", lambda xp: lambda mu, lv: 0.5 * (xp.exp(-lv) * (1 + mu**2) - 1 + lv).sum()),
-    "mean over latent dimensions": ("logvar", lambda xp: lambda mu, lv: -0.5 * (1 + lv - mu**2 - xp.exp(lv)).mean()),
+    "averages over latent dimensions": ("logvar", lambda xp: lambda mu, lv: -0.5 * (1 + lv - mu**2 - xp.exp(lv)).mean()),
 }
 
 
@@ -192,8 +200,9 @@ def test_each_known_mistake_is_diagnosed(name, spread, make, backend):
 def test_mean_over_dimensions_is_a_failure_with_its_own_diagnosis():
     fn, _ = load_function(f"{DATA}:kl_mean")
     result = check_kl(fn, max_examples=EXAMPLES)
-    assert not result.passed and result.diagnosis == ["mean over latent dimensions"]
-    assert "divides the KL by d, reweighting it against the reconstruction term" in result.mistakes[0]
+    assert not result.passed and result.diagnosis == ["averages over latent dimensions"]
+    assert ("diagnosis: averages over latent dimensions: divides the KL by d, reweighting it against the "
+            "reconstruction term") in render_text(result)
     assert len(result.counterexample.mu[0]) > 1  # with d = 1 the mean is the sum
 
 
@@ -236,6 +245,15 @@ def test_bad_functions_are_input_errors(fn, message):
     with pytest.raises(CheckInputError, match="f") as err:
         check_kl(fn, backend="numpy", max_examples=EXAMPLES, name="f")
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_function_that_changes_its_reduction_is_an_input_error():
+    def scalar_at_batch_five(mu, lv):
+        kl = -0.5 * np.sum(1 + lv - mu**2 - np.exp(lv), axis=1)
+        return kl.sum() if mu.shape[0] == 5 else kl
+
+    with pytest.raises(CheckInputError, match=r"returned shape \(\) for mu of shape \(5, 1\), but a vector"):
+        check_kl(scalar_at_batch_five, max_examples=100)
 
 
 def test_a_function_that_raises_on_generated_input_is_an_input_error():
@@ -281,7 +299,7 @@ def test_cli_pass_fail_and_json(capsys):
                            "--seed", "3")
     data = json.loads(out)
     assert status == 1 and data["verdict"] == "fail" and data["examples"] >= 6
-    assert data["diagnosis"][0]["variant"] == "mean over latent dimensions"
+    assert data["diagnosis"][0]["variant"] == "averages over latent dimensions"
     assert set(data["counterexample"]) == {"mu", "spread", "expected", "got"}
     status, out, _ = run(capsys, "tests.data.kl_functions:kl_keras", "--json", "--examples", str(EXAMPLES))
     data = json.loads(out)
@@ -318,7 +336,7 @@ def test_cli_import_error_is_one_line(capsys, tmp_path):
     (tmp_path / "broken.py").write_text("def kl(mu, logvar)\n    return 0\n")
     (tmp_path / "needs.py").write_text("import not_installed_anywhere\n")
     for name, message in [("broken", "raised SyntaxError"), ("needs", "raised ModuleNotFoundError")]:
-        status, out, err = run(capsys, f"{tmp_path / name}.py:kl")
+        status, _, err = run(capsys, f"{tmp_path / name}.py:kl")
         assert status == 2 and err.count("\n") == 1 and message in err and "Traceback" not in err, err
 
 
