@@ -11,3 +11,7 @@ def __getattr__(name: str):
 
         return check_kl
     raise AttributeError(f"module 'kl_audit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -110,7 +110,17 @@ class CheckResult:
     counterexample : Counterexample or None
         The shrunk failing input.
     diagnosis : list of str
-        Names of the known variants the function matches on every fixed probe (failures only).
+        Names of the known variants the function matches on every fixed probe and on the
+        counterexample (failures only; empty: matches no known variant).
+    mistakes : list of str
+        What each diagnosed variant does wrong, in the same order.
+    name : str
+        The function's name in messages.
+
+    Notes
+    -----
+    For a failure that matches neither the closed form nor a known variant under any reduction
+    allowed by the result's shape, ``reduction`` is the one whose value is nearest on the first probe.
     """
 
     passed: bool
@@ -470,6 +480,7 @@ def load_function(target: str) -> tuple[Callable, str]:
             sys.path.insert(0, added)
             spec = importlib.util.spec_from_file_location(f"_kl_check_{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # as an import would: dataclasses and pickling look it up
             spec.loader.exec_module(module)
         else:
             added = os.getcwd()

@@ -340,6 +340,14 @@ def test_cli_import_error_is_one_line(capsys, tmp_path):
         assert status == 2 and err.count("\n") == 1 and message in err and "Traceback" not in err, err
 
 
+def test_cli_loads_a_file_that_defines_a_dataclass(capsys, tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import dataclasses\nimport numpy as np\n\n\n@dataclasses.dataclass\nclass Config:\n    beta: float = 1.0\n\n\n"
+        "def kl(mu, logvar):\n    return Config().beta * -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar), axis=1)\n")
+    status, out, err = run(capsys, f"{tmp_path / 'model.py'}:kl", "--examples", str(EXAMPLES))
+    assert (status, err) == (0, "") and "reduction: per-example sums" in out
+
+
 def test_cli_option_errors(capsys):
     for argv, message in [(["--examples", "0"], "must be >= 1"), (["--examples", "20000"], "must be <= 10000"),
                           (["--spread", "sigma"], "invalid choice")]:
