@@ -266,6 +266,16 @@ def test_a_function_that_raises_on_generated_input_is_an_input_error():
         check_kl(raises_for_one_dimension, max_examples=100)
 
 
+def test_without_torch_the_messages_say_so(monkeypatch):
+    import kl_audit.check as check
+
+    monkeypatch.setattr(check, "_torch", lambda: None)
+    with pytest.raises(CheckInputError, match=r"backend 'torch' needs torch, which is not installed"):
+        check_kl(RIGHT["logvar"](np), backend="torch")
+    with pytest.raises(CheckInputError, match="has no attribute 'pow'.*torch is not installed, so torch input was not"):
+        check_kl(lambda mu, lv: -0.5 * (1 + lv - mu.pow(2) - lv.exp()).sum())
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(spread="sigma"), "spread must be one of logvar, var, std, logstd; got 'sigma'"),
     (dict(backend="jax"), "backend must be one of auto, numpy, torch; got 'jax'"),
