@@ -26,7 +26,9 @@ more than 1e-3 × S on the fixed probes.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -320,6 +322,20 @@ def _generated_inputs():
     return inputs()
 
 
+@contextlib.contextmanager
+def _hypothesis_files_elsewhere():
+    """Hypothesis caches files under ./.hypothesis; a check writes nothing in the caller's folder."""
+    from hypothesis import configuration
+
+    previous = vars(configuration).get("__hypothesis_home_directory")
+    with tempfile.TemporaryDirectory(prefix="kl-audit-check-") as folder:
+        configuration.set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(previous)
+
+
 def _search(call: _Caller, spread: str, reduction: str, max_examples: int, seed: int | None):
     """Run hypothesis; return the shrunk failing (case, got) or None."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -345,7 +361,8 @@ def _search(call: _Caller, spread: str, reduction: str, max_examples: int, seed:
     if seed is not None:
         agrees = fix_seed(seed)(agrees)
     try:
-        agrees()
+        with _hypothesis_files_elsewhere():
+            agrees()
     except AssertionError:
         return failures[-1]
     except Flaky:
@@ -481,7 +498,11 @@ def load_function(target: str) -> tuple[Callable, str]:
             spec = importlib.util.spec_from_file_location(f"_kl_check_{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module  # as an import would: dataclasses and pickling look it up
-            spec.loader.exec_module(module)
+            bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ beside it
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                sys.dont_write_bytecode = bytecode
         else:
             added = os.getcwd()
             sys.path.insert(0, added)

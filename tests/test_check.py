@@ -358,6 +358,22 @@ def test_cli_loads_a_file_that_defines_a_dataclass(capsys, tmp_path):
     assert (status, err) == (0, "") and "reduction: per-example sums" in out
 
 
+def test_cli_writes_nothing_in_the_working_folder(tmp_path):
+    """In a fresh process (hypothesis caches files under the working folder unless told otherwise)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "vae.py").write_text("import numpy as np\n\n\ndef kl(mu, logvar):\n"
+                                    "    return 0.5 * np.sum(np.exp(logvar) + mu**2 - 1 - logvar)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    done = subprocess.run([sys.executable, "-m", "kl_audit", "check", "vae.py:kl", "--examples", "5"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vae.py"]
+
+
 def test_cli_option_errors(capsys):
     for argv, message in [(["--examples", "0"], "must be >= 1"), (["--examples", "20000"], "must be <= 10000"),
                           (["--spread", "sigma"], "invalid choice")]:
