@@ -175,6 +175,13 @@ def _torch():
     return torch
 
 
+def _user_output_to_stderr():
+    """What the checked code prints goes to stderr: stdout carries only the report (``--json`` stays JSON)."""
+    import sys
+
+    return contextlib.redirect_stdout(sys.stderr)
+
+
 def _describe(arr: np.ndarray) -> str:
     return f"mu of shape {arr.shape}"
 
@@ -194,7 +201,7 @@ class _Caller:
     def __call__(self, mu: np.ndarray, x: np.ndarray) -> np.ndarray:
         self.calls += 1
         try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
+            with np.errstate(all="ignore"), warnings.catch_warnings(), _user_output_to_stderr():
                 warnings.simplefilter("ignore")
                 out = self.fn(self._convert(mu), self._convert(x))
         except (Exception, SystemExit) as exc:  # the user's code: any exception is reported, never propagated
@@ -500,13 +507,15 @@ def load_function(target: str) -> tuple[Callable, str]:
             sys.modules[spec.name] = module  # as an import would: dataclasses and pickling look it up
             bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ beside it
             try:
-                spec.loader.exec_module(module)
+                with _user_output_to_stderr():
+                    spec.loader.exec_module(module)
             finally:
                 sys.dont_write_bytecode = bytecode
         else:
             added = os.getcwd()
             sys.path.insert(0, added)
-            module = importlib.import_module(source)
+            with _user_output_to_stderr():
+                module = importlib.import_module(source)
     except CheckInputError:
         raise
     except ModuleNotFoundError as exc:

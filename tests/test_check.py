@@ -342,6 +342,14 @@ def test_cli_bad_input_is_one_line_and_status_2(capsys, target, message):
     assert err.count("\n") == 1 and err.startswith("kl-audit: error: ") and message in err, err
 
 
+def test_cli_json_is_json_when_the_function_prints(capsys, tmp_path):
+    (tmp_path / "noisy.py").write_text("import numpy as np\nprint('loading')\n\n\ndef kl(mu, logvar):\n"
+                                      "    print('kl', mu.shape)\n"
+                                      "    return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar))\n")
+    status, out, err = run(capsys, f"{tmp_path / 'noisy.py'}:kl", "--json", "--examples", str(EXAMPLES))
+    assert status == 0 and json.loads(out)["verdict"] == "pass" and "loading" in err and "kl (3, 4)" in err
+
+
 def test_cli_import_error_is_one_line(capsys, tmp_path):
     (tmp_path / "broken.py").write_text("def kl(mu, logvar)\n    return 0\n")
     (tmp_path / "needs.py").write_text("import not_installed_anywhere\n")
