@@ -230,11 +230,11 @@ def _spread_mixup(declared: str, assumed: str) -> Variant:
     return Variant(name, mistake, terms, spread=declared)
 
 
-# A variance reading of a log-variance or log-std is the log of a negative number on half the inputs:
-# such code returns NaN, which is reported as such rather than as a variant.
+# A variance reading of a log-variance or log-std takes the log of negative numbers: NaN wherever the
+# argument is negative (the check reports the NaN, naming the variant that reproduces it).
 for _declared in SPREADS:
     for _assumed in SPREADS:
-        if _assumed != _declared and not (_assumed == "var" and _declared in ("logvar", "logstd")):
+        if _assumed != _declared:
             _v = _spread_mixup(_declared, _assumed)
             VARIANTS[_v.name] = _v
 
