@@ -99,7 +99,10 @@ def _derived() -> tuple[Callable, Callable, Callable]:
     magnitude = sp.Add(*(sp.Abs(t) for t in sp.Add.make_args(sp.expand(term))))
     two = theorem("kl_two_gaussians").conclusion.rhs        # KL(N(mu_1, sigma_1²) || N(mu_2, sigma_2²))
     names = {s.name: s for s in two.free_symbols}
-    two_args = [names[n] for n in ("mu_1", "sigma_1", "mu_2", "sigma_2")]
+    wanted = ("mu_1", "sigma_1", "mu_2", "sigma_2")
+    if set(names) != set(wanted):
+        raise RuntimeError(f"kl_two_gaussians' conclusion has symbols {sorted(names)}, expected {', '.join(wanted)}")
+    two_args = [names[n] for n in wanted]
     return (sp.lambdify((m, v), term, "numpy"), sp.lambdify((m, v), magnitude, "numpy"),
             sp.lambdify(two_args, two, "numpy"))
 
