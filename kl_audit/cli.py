@@ -1,4 +1,4 @@
-"""The ``kl-audit`` command: audit (default), reproduce, derive, encodings."""
+"""The ``kl-audit`` command: audit (default), reproduce, derive, encodings, check."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-COMMANDS = ("audit", "reproduce", "derive", "encodings")
+COMMANDS = ("audit", "reproduce", "derive", "encodings", "check")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,7 +107,41 @@ def _build_parser() -> argparse.ArgumentParser:
     enc.add_argument("-o", "--output", type=Path, default=Path("kl-encodings-report"), help="report folder")
     enc.add_argument("--force", action="store_true", help="replace an existing folder that is not a report")
     enc.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_check_parser(sub)
     return parser
+
+
+def _add_check_parser(sub) -> None:
+    chk = sub.add_parser("check", help="check a VAE's own KL function against the derived closed form",
+                         description="Exit status: 0 the function is right, 1 it is wrong, 2 it cannot be checked.")
+    chk.add_argument("target", help="PATH.py:FUNC or package.module:FUNC; FUNC(mu, spread) takes two (B, d) arrays")
+    chk.add_argument("--spread", choices=("logvar", "var", "std", "logstd"), default="logvar",
+                     help="what the second argument holds (default: %(default)s)")
+    chk.add_argument("--backend", choices=("auto", "numpy", "torch"), default="auto",
+                     help="numpy arrays or torch float64 tensors (auto: torch if numpy input fails)")
+    def examples(text: str) -> int:
+        value = _positive_int(1)(text)
+        if value > 10_000:
+            raise argparse.ArgumentTypeError(f"must be <= 10000, got {value}")
+        return value
+
+    examples.__name__ = "integer from 1 to 10000"
+    chk.add_argument("--examples", type=examples, default=200,
+                     help="generated inputs, at most 10000, besides 5 fixed ones (default: %(default)s)")
+    chk.add_argument("--seed", type=_positive_int(0), help="seed of the generated inputs (default: derandomized)")
+    chk.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _check(args) -> int:
+    import json
+
+    from .check import check_kl, load_function, render_text
+
+    fn, _ = load_function(args.target)
+    result = check_kl(fn, args.spread, backend=args.backend, max_examples=args.examples, seed=args.seed,
+                      name=args.target)
+    print(json.dumps(result.to_json(), indent=2) if args.json else "\n".join(render_text(result)))
+    return 0 if result.passed else 1
 
 
 def _encodings(args) -> int:
@@ -209,7 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "audit")
     parser = _build_parser()
     args = parser.parse_args(argv)
-    handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive, "encodings": _encodings}
+    handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive, "encodings": _encodings,
+                "check": _check}
     try:
         return handlers[args.command](args)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:

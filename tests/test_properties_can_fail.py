@@ -10,31 +10,17 @@ from __future__ import annotations
 import dataclasses
 import operator
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from kl_audit.variants import VARIANTS
 from tests import properties as P
 from tests.test_properties import PROPERTIES
 
 
-def _ratio(v1, v2):
-    return np.asarray(v1, float) / np.asarray(v2, float)
-
-
-def _sign_of_mean_term(m1, v1, m2, v2):
-    r = _ratio(v1, v2)
-    return 0.5 * (r - 1 - np.log(r) - (np.asarray(m1) - m2) ** 2 / v2)
-
-
-def _lost_half(m1, v1, m2, v2):
-    r = _ratio(v1, v2)
-    return r - 1 - np.log(r) + (np.asarray(m1) - m2) ** 2 / v2
-
-
-def _log_sigma_for_log_variance(m1, v1, m2, v2):
-    r = _ratio(v1, v2)
-    return 0.5 * (r - 1 - 0.5 * np.log(r) + (np.asarray(m1) - m2) ** 2 / v2)
+def _wrong_closed_form(name: str) -> P.Impl:
+    """The package's implementations with the 1-D KL replaced by a wrong closed form of kl_audit.variants."""
+    return dataclasses.replace(P.REAL, kl_two=VARIANTS[name].kl_two)
 
 
 def _variance_without_spread(w, m, v):
@@ -46,11 +32,10 @@ def _variance_without_centering(w, m, v):
 
 
 WRONG = {
-    "sign of m^2": (dataclasses.replace(P.REAL, kl_two=_sign_of_mean_term), "symbolic_equals_numeric"),
-    "lost 1/2": (dataclasses.replace(P.REAL, kl_two=_lost_half), "closed_form_equals_quadrature"),
-    "log sigma for log sigma^2": (dataclasses.replace(P.REAL, kl_two=_log_sigma_for_log_variance),
-                                  "diagonal_sum"),
-    "sign of m^2 (KL >= 0)": (dataclasses.replace(P.REAL, kl_two=_sign_of_mean_term), "nonnegative"),
+    "sign of m^2": (_wrong_closed_form("sign of mu^2 flipped"), "symbolic_equals_numeric"),
+    "lost 1/2": (_wrong_closed_form("lost 1/2"), "closed_form_equals_quadrature"),
+    "log sigma for log sigma^2": (_wrong_closed_form("log sigma where log sigma^2 belongs"), "diagonal_sum"),
+    "sign of m^2 (KL >= 0)": (_wrong_closed_form("sign of mu^2 flipped"), "nonnegative"),
     "unnormalized weights": (dataclasses.replace(P.REAL, weights=lambda w: 1.5 * w), "chain_1d"),
     "reversed inequality": (dataclasses.replace(P.REAL, le=operator.ge), "chain_1d"),
     "reversed inequality (any d)": (dataclasses.replace(P.REAL, le=operator.ge), "chain_any_dimension"),
@@ -59,6 +44,9 @@ WRONG = {
     "mixture variance not centered": (
         dataclasses.replace(P.REAL, moments_1d=_variance_without_centering), "moment_identity_1d"),
 }
+# Every wrong closed form that kl-audit check recognizes is also caught by the closed-form properties.
+WRONG.update({f"{name} (closed form)": (_wrong_closed_form(name), "symbolic_equals_numeric")
+              for name, variant in VARIANTS.items() if variant.kl_two is not None})
 
 
 @pytest.mark.parametrize("wrong", WRONG, ids=list(WRONG))
