@@ -188,12 +188,15 @@ def _within(est: Estimate, lo: float, hi: float) -> Estimate:
 
 
 def _concat(parts: list[Any]) -> Any:
-    from numeric._xp import namespace
+    """One array from the batches, on the device of the first tensor among them (numpy batches move there)."""
+    from numeric._xp import device_of, is_foreign, namespace
 
-    if len(parts) == 1:
-        return parts[0]
     xp = namespace(*parts)
-    return xp.concatenate(parts) if xp is np else xp.concat(parts)
+    if xp is np:
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    first = next(p for p in parts if is_foreign(p))
+    parts = [p if is_foreign(p) else xp.asarray(p, dtype=first.dtype, device=device_of(xp, first)) for p in parts]
+    return xp.concat(parts) if len(parts) > 1 else parts[0]
 
 
 def _check_log_target(path: Path) -> None:
