@@ -35,7 +35,8 @@ class MonitorResult:
     """One ``compute()``: nats, with 95% intervals for the Monte Carlo estimates.
 
     The intervals are intersected with the range each quantity can take (I(i; z) in
-    [0, ceiling], KL(q̄ || p) in [0, avg KL]), so no impossible number is reported.
+    [0, min(ceiling, avg KL)], KL(q̄ || p) in [0, avg KL]: the two add up to avg KL), so no
+    impossible number is reported.
     ``memorizing``: the interval of I(i; z) reaches its ceiling (log N, or H(w) with
     weights): the codes identify the examples.  ``collapsed``: no active unit (no
     dimension whose means vary by more than ``active_threshold`` across examples).
@@ -162,7 +163,7 @@ class LatentMonitor:
         else:
             ceiling, ceiling_name = dev.entropy_of_weights(mix), "H(w)"
         avg = dev.avg_kl(mix)
-        mi, kl = _within(mi, 0.0, ceiling), _within(kl, 0.0, avg)   # I(i; z) in [0, ceiling], KL(qbar||p) in [0, avg KL]
+        mi, kl = _within(mi, 0.0, min(ceiling, avg)), _within(kl, 0.0, avg)   # each in [0, avg KL], I(i; z) <= ceiling
         var_means = dev.variance_of_means(mix)
         active = dev.active_units(mix)
         result = MonitorResult(
