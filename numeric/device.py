@@ -506,7 +506,7 @@ def _pairwise_row_terms(mix: DeviceMixture, rows: Any, chunk_bytes: int | None,
         mi, vi, lvi = xp.take(m, idx, axis=0), xp.take(v, idx, axis=0), xp.take(logv, idx, axis=0)
         kl = 0.5 * ((vi + mi * mi) @ inv_v.T - 2.0 * mi @ (m * inv_v).T + xp.sum(m * m * inv_v, axis=1)
                     + logdet[None, :] - xp.take(logdet, idx)[:, None] - mix.d)
-        vbar = 0.5 * (vi[:, None, :] + v[None, :, :])                                    # (B, N, d)
+        vbar = 0.5 * vi[:, None, :] + 0.5 * v[None, :, :]                                # (B, N, d), no overflow
         diff = mi[:, None, :] - m[None, :, :]
         bd = (0.125 * xp.sum(diff * diff / vbar, axis=2)
               + 0.5 * xp.sum(xp.log(vbar) - 0.5 * (lvi[:, None, :] + logv[None, :, :]), axis=2))
