@@ -2,8 +2,8 @@
 
 Cases: Monte Carlo KL(q̄ || p) and one ``LatentMonitor.compute()`` (avg KL, KL(q̄ || p) and
 I(i; z) by Monte Carlo, active units), at N = 10^5, d = 64 on the CPU (numpy, torch float64,
-torch float32), and at N = 10^6, d = 64 and N = 10^5, d = 1024 on a CUDA GPU when there is
-one (a row says "not yet measured" otherwise).  A time is the median of the repeats after
+torch float32); these and the encodings report's computation at N = 10^6, d = 64 and
+N = 10^5, d = 1024 on a CUDA GPU when there is one (a row says "not yet measured" otherwise).  A time is the median of the repeats after
 one warm-up (a single run when it takes over 2 s); GPU times end with ``torch.cuda.synchronize()``.
 Beside the wall-clock time, the process's CPU time (all threads) is reported: on a shared
 machine it is the steadier figure.  Prints a Markdown table and
@@ -31,7 +31,7 @@ def _encodings(n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _setup(case: str, n: int, d: int, device: str):
-    """The callable to time for ``case`` ('mc' or 'monitor') on ``device`` ('numpy', 'cpu', 'cpu-float32', 'cuda')."""
+    """The callable to time for ``case`` ('mc', 'monitor' or, on torch, 'decompose') on ``device`` ('numpy', 'cpu', 'cpu-float32', 'cuda')."""
     mean, logvar = _encodings(n, d)
     if device == "numpy":
         from numeric import DiagonalMixture, avg_kl, kl_monte_carlo, mutual_information_monte_carlo
@@ -57,6 +57,14 @@ def _setup(case: str, n: int, d: int, device: str):
     mu = torch.as_tensor(mean, device=where)
     lv = torch.as_tensor(logvar, device=where)
     sync = torch.cuda.synchronize if where.startswith("cuda") else (lambda: None)
+    if case == "decompose":
+        mix = dev.DeviceMixture.create(mu, logvar=lv, dtype=dtype)
+
+        def report():
+            result = dev.decompose(mix, np.random.default_rng(2), n_samples=2 * SAMPLES)
+            sync()
+            return result
+        return report
     if case == "mc":
         mix = dev.DeviceMixture.create(mu, logvar=lv, dtype=dtype)
 
@@ -99,7 +107,7 @@ def _plan(quick: bool, cuda: bool) -> list[tuple[str, int, int, str]]:
     n_cpu = 10_000 if quick else 100_000
     plan = [(case, n_cpu, 64, device) for case in ("mc", "monitor") for device in ("numpy", "cpu", "cpu-float32")]
     for n, d in ((1_000_000, 64), (100_000, 1024)):
-        for case in ("mc", "monitor"):
+        for case in ("mc", "monitor", "decompose"):
             plan.append((case, n, d, "cuda" if cuda else "cuda (not available)"))
     return plan
 
@@ -127,7 +135,8 @@ def main(argv=None) -> int:
         rows.append({"case": case, "n": n, "d": d, "device": device, **result})
         print(f"{case} N={n} d={d} {device}: {result.get('median_s', result.get('skipped'))}", file=sys.stderr)
     names = {"mc": f"Monte Carlo KL(q̄ || p), {SAMPLES:,} draws",
-             "monitor": f"LatentMonitor.compute(), {SAMPLES:,} draws each for KL(q̄ || p) and I(i; z)"}
+             "monitor": f"LatentMonitor.compute(), {SAMPLES:,} draws each for KL(q̄ || p) and I(i; z)",
+             "decompose": f"encodings report computation (numeric.device.decompose), {2 * SAMPLES:,} draws"}
     label = {"numpy": "numpy (CPU)", "cpu": "torch CPU, float64", "cpu-float32": "torch CPU, float32",
              "cuda": f"torch {gpu}, float64" if gpu else "GPU", "cuda (not available)": "GPU"}
     lines = ["| work | N | d | device | seconds (median) | CPU seconds |", "|---|---|---|---|---|---|"]

@@ -159,6 +159,8 @@ def _encodings(args) -> int:
     if args.device is not None:  # the same numbers, computed by numeric.device on a torch device
         from numeric import device as dev
 
+        source += f"; computed with torch on {args.device}"
+
         def decompose_with(mix, rng, **options):
             return dev.decompose(dev.DeviceMixture.from_numpy(mix.means, mix.variances, mix.weights, args.device),
                                  rng, **options)
