@@ -1,15 +1,21 @@
-"""The thin layer where ``proofs`` and ``numeric`` meet: the ``kl-audit`` command, its report, and ``check_kl``."""
+"""The thin layer where ``proofs`` and ``numeric`` meet: the ``kl-audit`` command, its report, ``check_kl``
+and the training-time monitor."""
 
-__all__ = ["check_kl", "main"]
+__all__ = ["LatentMonitor", "check_kl", "main"]
 
 from .cli import main
 
 
 def __getattr__(name: str):
-    if name == "check_kl":  # imported on first use: sympy and hypothesis load only when a check runs
+    # imported on first use: the command line pays for neither sympy, hypothesis nor numeric's imports
+    if name == "check_kl":
         from .check import check_kl
 
         return check_kl
+    if name == "LatentMonitor":
+        from .monitor import LatentMonitor
+
+        return LatentMonitor
     raise AttributeError(f"module 'kl_audit' has no attribute {name!r}")
 
 

@@ -1,4 +1,4 @@
-"""The ``kl-audit`` command: audit (default), reproduce, derive, encodings, check."""
+"""The ``kl-audit`` command: audit (default), reproduce, derive, encodings, check, monitor-plot."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-COMMANDS = ("audit", "reproduce", "derive", "encodings", "check")
+COMMANDS = ("audit", "reproduce", "derive", "encodings", "check", "monitor-plot")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +60,27 @@ def _bar(enabled: bool):
     return make
 
 
+def _torch_device(text: str) -> str:
+    """A torch device that is there (``--device``); a clear error naming it otherwise."""
+    try:
+        import torch
+    except ImportError:
+        raise argparse.ArgumentTypeError(f"device {text!r} needs torch: pip install 'vae-kl-audit[torch]'") from None
+    try:
+        dev = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a torch device (cpu, cuda, cuda:1, mps)") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f"device {text!r} is not available: torch {torch.__version__} sees no CUDA GPU")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise argparse.ArgumentTypeError(f"device {text!r} is not available: torch sees {torch.cuda.device_count()} GPU(s)")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise argparse.ArgumentTypeError(f"device {text!r} is not available on this machine")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise argparse.ArgumentTypeError(f"device {text!r} is not supported: use cpu, cuda or mps")
+    return str(dev)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kl-audit", description="Audit the claim of kl_vae_convexity.m: does the VAE's average KL "
                      "bound KL(aggregate posterior || prior)? With no command, runs the audit.")
@@ -107,6 +128,12 @@ def _build_parser() -> argparse.ArgumentParser:
     enc.add_argument("-o", "--output", type=Path, default=Path("kl-encodings-report"), help="report folder")
     enc.add_argument("--force", action="store_true", help="replace an existing folder that is not a report")
     enc.add_argument("--quiet", action="store_true", help="no progress bars")
+    enc.add_argument("--device", type=_torch_device, help="compute with torch on this device (cpu, cuda, cuda:1); "
+                     "needs torch. Default: numpy on the CPU")
+
+    mon = sub.add_parser("monitor-plot", help="plot a LatentMonitor log (JSON lines) over epochs")
+    mon.add_argument("log", type=Path, help="the file given as LatentMonitor(log_to=...)")
+    mon.add_argument("-o", "--output", type=Path, default=Path("monitor.png"), help="PNG path (default: %(default)s)")
     _add_check_parser(sub)
     return parser
 
@@ -162,17 +189,38 @@ def _encodings(args) -> int:
         source = ", ".join(str(f) for f in args.files)
     else:
         raise ValueError("give the encodings file(s), or --example digits")
+    decompose_with = None
+    if args.device is not None:  # the same numbers, computed by numeric.device on a torch device
+        from numeric import device as dev
+
+        source += f"; computed with torch on {args.device}"
+
+        def decompose_with(mix, rng, **options):
+            return dev.decompose(dev.DeviceMixture.from_numpy(mix.means, mix.variances, mix.weights, args.device),
+                                 rng, **options)
     bar = _bar(not args.quiet)
     holder = {}
     try:
         write_folder(args.output, lambda tmp: holder.update(data=build_encodings_report(
             mix, source, tmp, n_samples=args.samples, seed=args.seed, max_bound_rows=args.bound_rows,
-            progress=bar)), force=args.force)
+            progress=bar, decompose_with=decompose_with)), force=args.force)
     finally:
         bar.close()
     print(f"report: {args.output / 'report.md'}")
     for line in encodings_verdict(holder["data"]):
         print(line)
+    return 0
+
+
+def _monitor_plot(args) -> int:
+    from .monitor_plot import plot_monitor_log
+    from .output import check_file_target
+
+    if args.output.suffix.lower() != ".png":
+        raise ValueError(f"--output must end in .png, got {str(args.output)!r}")
+    check_file_target(args.output)
+    epochs = plot_monitor_log(args.log, args.output)
+    print(f"{epochs} epochs from {args.log}; figure: {args.output}")
     return 0
 
 
@@ -244,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive, "encodings": _encodings,
-                "check": _check}
+                "check": _check, "monitor-plot": _monitor_plot}
     try:
         return handlers[args.command](args)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:

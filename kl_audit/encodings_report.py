@@ -172,10 +172,13 @@ def _markdown(data: dict) -> str:
 
 
 def build_encodings_report(mix: DiagonalMixture, source: str, folder: Path, *, n_samples: int, seed: int,
-                           max_bound_rows: int, progress=None) -> dict:
-    """Compute the decomposition and write report.md, report.json and figures into ``folder``."""
+                           max_bound_rows: int, progress=None, decompose_with=None) -> dict:
+    """Compute the decomposition and write report.md, report.json and figures into ``folder``.
+
+    ``decompose_with`` replaces :func:`numeric.decompose` (same signature), e.g. to compute on a torch device.
+    """
     rng = np.random.default_rng(seed)
-    dec = decompose(mix, rng, n_samples=n_samples, max_bound_rows=max_bound_rows, progress=progress)
+    dec = (decompose_with or decompose)(mix, rng, n_samples=n_samples, max_bound_rows=max_bound_rows, progress=progress)
     data = _data(dec, source, n_samples, seed)
     fig = folder / "figures"
     fig.mkdir()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _xp
 from ._validate import as_real_array, require_finite, require_positive, spread_to_variance
+from ._xp import is_foreign, namespace
 
 __all__ = ["ratio_term", "kl_diag", "kl_diag_standard", "kl_full_standard", "entropy_diag"]
 
@@ -20,13 +22,16 @@ def ratio_term(log_ratio: ArrayLike) -> NDArray[np.float64]:
 
     Computed as ``expm1(t) - t`` with a Taylor series for ``|t| < 1e-2`` so
     that the cancellation of ``r - 1`` against ``log r`` loses no digits.
+    Array-API generic: a torch tensor gives a tensor of its dtype on its device;
+    anything else a float64 numpy array.
     """
-    t = np.asarray(log_ratio, dtype=np.float64)
-    small = np.abs(t) < 1e-2
+    xp = namespace(log_ratio)
+    t = np.asarray(log_ratio, dtype=np.float64) if xp is np else log_ratio
+    small = xp.abs(t) < 1e-2
     series = t * t * (0.5 + t * (1 / 6 + t * (1 / 24 + t * (1 / 120 + t / 720))))
     with np.errstate(over="ignore"):
-        direct = np.expm1(t) - t
-    return np.where(small, series, direct)
+        direct = xp.expm1(t) - t
+    return xp.where(small, series, direct)
 
 
 def kl_diag(mean1: ArrayLike, var1: ArrayLike, mean2: ArrayLike, var2: ArrayLike) -> NDArray[np.float64]:
@@ -34,6 +39,10 @@ def kl_diag(mean1: ArrayLike, var1: ArrayLike, mean2: ArrayLike, var2: ArrayLike
 
     ½ Σ_j [v1/v2 - 1 - log(v1/v2) + (m1 - m2)²/v2]  (theorem `kl_two_gaussians`,
     summed over coordinates by theorem `kl_product`).
+
+    Array-API generic: numpy input (and Python numbers) gives float64 numpy; when
+    an argument is a torch tensor (CPU or CUDA) the others move to its device and
+    dtype and the result is a tensor there (float32 in, float32 out).
 
     Parameters
     ----------
@@ -44,12 +53,21 @@ def kl_diag(mean1: ArrayLike, var1: ArrayLike, mean2: ArrayLike, var2: ArrayLike
     -------
     ndarray, shape (...)
     """
-    m1, m2 = (require_finite(n, as_real_array(n, a, min_ndim=1)) for n, a in (("mean1", mean1), ("mean2", mean2)))
-    v1, v2 = (require_positive(n, as_real_array(n, a, min_ndim=1)) for n, a in (("var1", var1), ("var2", var2)))
-    log_ratio = np.log(v1) - np.log(v2)
+    xp = namespace(mean1, var1, mean2, var2)
+    if xp is np:
+        m1, m2 = (require_finite(n, as_real_array(n, a, min_ndim=1)) for n, a in (("mean1", mean1), ("mean2", mean2)))
+        v1, v2 = (require_positive(n, as_real_array(n, a, min_ndim=1)) for n, a in (("var1", var1), ("var2", var2)))
+    else:
+        like = next(a for a in (mean1, var1, mean2, var2) if is_foreign(a))
+        like = like if xp.isdtype(like.dtype, "real floating") else None
+        m1, m2 = (_xp.require_finite(xp, n, _xp.as_float(xp, n, a, like=like, min_ndim=1))
+                  for n, a in (("mean1", mean1), ("mean2", mean2)))
+        v1, v2 = (_xp.require_positive(xp, n, _xp.as_float(xp, n, a, like=like, min_ndim=1))
+                  for n, a in (("var1", var1), ("var2", var2)))
+    log_ratio = xp.log(v1) - xp.log(v2)
     with np.errstate(over="ignore"):
         terms = ratio_term(log_ratio) + (m1 - m2) ** 2 / v2
-    out = 0.5 * terms.sum(axis=-1)
+    out = 0.5 * xp.sum(terms, axis=-1)
     _require_representable(out, "the KL divergence")
     return out
 
@@ -116,5 +134,6 @@ def entropy_diag(var: ArrayLike) -> NDArray[np.float64]:
 
 
 def _require_representable(out: NDArray[np.float64], what: str) -> None:
-    if not np.isfinite(out).all():
-        raise ValueError(f"{what} is not representable in float64 (overflow) for these inputs")
+    xp = namespace(out)
+    if not bool(xp.all(xp.isfinite(out))):
+        raise ValueError(f"{what} is not representable in {_xp.finfo_name(xp, out.dtype)} (overflow) for these inputs")
