@@ -106,7 +106,7 @@ CLI = {
     "text in a .npz array": (lambda t: ["encodings", str(_npz(t, mean=np.array([["a"]]), logvar=np.array([["b"]])))], "must hold numbers"),
     "negative std": (lambda t: ["encodings", str(_npz(t, mean=np.zeros((4, 2)), std=-np.ones((4, 2))))], "std must be > 0, got -1.0 at row 0, column 0"),
     "NaN in the encodings": (lambda t: ["encodings", str(_npz(t, mean=_with(np.zeros((4, 2)), (3, 1), np.nan), logvar=np.zeros((4, 2))))], r"non-finite value nan at index (3, 1)"),
-    "non-numeric .csv": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n3,x\n")), "--spread", "var"], "line 2: a non-numeric value"),
+    "non-numeric .csv": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n3,x\n")), "--spread", "var"], "line 2: 'x' is not a number"),
     "ragged .csv": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n3,4,5,6\n")), "--spread", "var"], "rows have different numbers of columns"),
     "odd .csv columns": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2,3\n4,5,6\n")), "--spread", "var"], "expected 2d columns"),
     ".csv without --spread": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n"))], "--spread logvar, var or std"),
@@ -247,60 +247,10 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch, ca
     assert list(tmp_path.iterdir()) == []
 
 
-def test_force_replaces_a_foreign_folder(tmp_path):
+def test_force_adds_to_a_foreign_folder_and_keeps_its_files(tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("x")
-    assert main(["reproduce", "--iterations", "5", "-o", str(tmp_path / "f.png")]) == 0
     assert main(["-o", str(out), "--force", "--trials", "50", "--sweep-trials", "20", "--k-sweep", "2",
                  "--d-sweep", "1", "--n-sweep", "2", "--quiet", "--no-derivations"]) == 0
-    assert (out / "report.md").exists() and not (out / "notes.txt").exists()
-
-
-# --- tiny posterior variances: the quadrature's cost does not grow like 1/σ_min ----------------
-
-def _quadrature_evaluations(monkeypatch, *args):
-    """(value, error, number of (node x component) log-density evaluations) of kl_quadrature_1d."""
-    import numeric.quadrature as quadrature
-
-    count = [0]
-    inner = quadrature.logsumexp_rows
-
-    def counting(a, axis=-1, **kwargs):
-        count[0] += a.size
-        return inner(a, axis=axis, **kwargs)
-
-    monkeypatch.setattr(quadrature, "logsumexp_rows", counting)
-    value, error = kl_quadrature_1d(*args)
-    return float(value), float(error), count[0]
-
-
-@pytest.mark.parametrize("var", [np.exp(-30.0), 1e-300], ids=["logvar -30", "var 1e-300"])
-def test_quadrature_cost_does_not_depend_on_the_smallest_variance(var, monkeypatch):
-    rng = np.random.default_rng(0)
-    n = 300
-    m = rng.normal(size=n)
-    v = np.exp(rng.normal(-1.0, 0.3, size=n))
-    w = np.full(n, 1.0 / n)
-    _, _, plain = _quadrature_evaluations(monkeypatch, w, m, v)
-    tiny = v.copy()
-    tiny[[7, 100, 250]] = var
-    value, error, evaluations = _quadrature_evaluations(monkeypatch, w, m, tiny)
-    # each narrow component adds at most 40 panels (both resolutions) of 20 nodes, each node scored twice over N
-    assert evaluations <= plain + 3 * 40 * 20 * 2 * n, (evaluations, plain)
-    # the gap identity, by a second integrand on the same panels: avg KL = KL(q̄ || p) + I(i; z)
-    mi, mi_error = mutual_information_quadrature_1d(w, m, tiny)
-    avg = float(w @ (0.5 * (tiny + m**2 - 1 - np.log(tiny))))
-    assert avg == pytest.approx(value + float(mi), abs=1e-9 + error + float(mi_error))
-
-
-@pytest.mark.parametrize("var", [np.exp(-30.0), 1e-300], ids=["logvar -30", "var 1e-300"])
-def test_quadrature_of_a_narrow_component_far_from_the_rest(var):
-    """q̄ = ½ N(0, 1) + ½ N(8, var): the two overlap by less than 1e-14, so KL(q̄ || p) is in closed form.
-
-    ½ E_1[log(½ q_1 / p)] + ½ E_2[log(½ q_2 / p)] = log ½ + ½ (-½ log(2πe var) + ½ log 2π + ½ (64 + var)).
-    """
-    value, error = kl_quadrature_1d([0.5, 0.5], [0.0, 8.0], [1.0, var])
-    expected = np.log(0.5) + 0.5 * (-0.5 * np.log(2 * np.pi * np.e * var) + 0.5 * np.log(2 * np.pi) + 0.5 * (64 + var))
-    assert float(value) == pytest.approx(expected, rel=1e-10)
-    assert float(error) < 1e-8
+    assert (out / "report.md").exists() and (out / "notes.txt").read_text() == "x"
