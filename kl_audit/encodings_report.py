@@ -185,9 +185,8 @@ def _bars(dec: Decomposition, mean_post_var: np.ndarray, path: Path) -> None:
     ax2.set_yscale("log")
     ax2.set(xlabel="latent dimension j", ylabel="variance")
     ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False)
-    ax2.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(dims.size, 20)))
-    ax2.xaxis.set_major_formatter(lambda value, pos: str(dims[int(value)]) if 0 <= int(value) < dims.size
-                                  and float(value).is_integer() else "")
+    ticks = x[::int(np.ceil(dims.size / 20))]                   # integer ticks, at most 20, labelled by index
+    ax2.set_xticks(ticks, [str(j) for j in dims[ticks]], rotation=90 if dims.size > 20 else 0)
     ax2.set_xlim(-0.6, dims.size - 0.4)
     fig.tight_layout()
     fig.savefig(path)

@@ -363,3 +363,184 @@ def test_termination_signals_clean_up_like_ctrl_c(sig, tmp_path):
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npz"]
+
+
+# --- item 2: an impossible value is never printed as a result -------------------------------------
+
+def _data(**change):
+    """report.json-like numbers of a sound decomposition, with ``change`` applied."""
+    est = lambda v, se: {"value": v, "stderr": se, "ci_low": v - 1.96 * se, "ci_high": v + 1.96 * se}  # noqa: E731
+    data = {"avg_kl": 10.0, "d": 2, "ceiling": np.log(100), "ceiling_name": "log N",
+            "mutual_information": est(3.0, 0.01), "kl_aggregate": est(7.0, 0.02),
+            "pairwise_bounds": {"lower": 6.5, "upper": 7.5, "lower_stderr": 0.0, "upper_stderr": 0.0}}
+    for key, value in change.items():
+        data[key] = value
+    return data
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"mutual_information": {"value": -150698.0, "stderr": 330.0, "ci_low": -151346.0, "ci_high": -150049.0}},
+     "is negative"),
+    ({"mutual_information": {"value": 5.0, "stderr": 0.01, "ci_low": 4.98, "ci_high": 5.02}}, "above its ceiling"),
+    ({"kl_aggregate": {"value": -1.0, "stderr": 0.1, "ci_low": -1.2, "ci_high": -0.8}}, "KL(qbar||p) = -1 "),
+    ({"kl_aggregate": {"value": 11.0, "stderr": 0.1, "ci_low": 10.8, "ci_high": 11.2}}, "above avg KL"),
+    ({"pairwise_bounds": {"lower": 8.0, "upper": 7.5, "lower_stderr": 0.0, "upper_stderr": 0.0}}, "lower bound 8"),
+])
+def test_impossible_values_are_named(change, words):
+    from kl_audit.encodings_report import impossible_values
+
+    assert impossible_values(_data()) == []
+    found = impossible_values(_data(**change))
+    assert len(found) == 1 and words in found[0], found
+
+
+def test_an_impossible_result_is_refused_with_its_magnitude(tmp_path, capsys, monkeypatch):
+    import kl_audit.encodings_report as report
+
+    real = report._data
+
+    def rounded_away(*args, **kwargs):      # what float64 rounding does to I(i; z) when the means are ~1e8
+        data = real(*args, **kwargs)
+        data["mutual_information"] = {**data["mutual_information"], "value": -150698.0, "ci_low": -151346.0,
+                                      "ci_high": -150049.0}
+        return data
+
+    monkeypatch.setattr(report, "_data", rounded_away)
+    rng = np.random.default_rng(0)
+    src = _npz(tmp_path / "e.npz", mean=1e8 + rng.normal(size=(30, 2)), logvar=np.zeros((30, 2)))
+    code, out, err = _run(["encodings", src, "-o", tmp_path / "r", *SMALL], capsys)
+    _one_error_line(code, err, "I(i; z) = -150698", "is negative", "|m| = 1e+08")
+    assert "-150698" not in out and not (tmp_path / "r").exists()
+
+
+# --- items 13 to 16: what the report claims -----------------------------------------------------------
+
+def test_the_residual_check_is_no_pass_fail_verdict_at_chance_level():
+    from kl_audit.encodings_report import _residual_sentence
+
+    chance = _residual_sentence({"value": -0.0313, "stderr": 0.0152, "ci_low": -0.061, "ci_high": -0.0015})
+    assert "NOT" not in chance and "Beyond sampling noise" not in chance and "2.1 standard errors" in chance
+    real = _residual_sentence({"value": -0.5, "stderr": 0.01, "ci_low": -0.52, "ci_high": -0.48})
+    assert "Beyond sampling noise" in real
+
+
+def test_best_bounds_never_go_below_zero_and_say_which():
+    from kl_audit.encodings_report import best_bounds
+
+    assert best_bounds(1.5, -0.90, 1.03, 0.2) == {"lower": 0.2, "lower_from": "KL(G || p), moment-matched",
+                                                   "upper": 1.03, "upper_from": "the pairwise bound"}
+    assert best_bounds(1.0, -0.9, 1.3, -0.0)["lower_from"].startswith("0")
+    assert best_bounds(1.0, 0.4, 1.3, 0.1) == {"lower": 0.4, "lower_from": "the pairwise bound", "upper": 1.0,
+                                                "upper_from": "avg KL (convexity)"}
+
+
+def test_the_gap_figure_does_not_claim_every_point_lies_between_the_lines():
+    from kl_audit.figures import GAP_TITLE
+
+    assert "every point" not in GAP_TITLE and "KL(G || p) <= KL(q̄ || p)" in GAP_TITLE
+
+
+def test_with_weights_the_ceiling_is_their_entropy_and_reaching_it_is_flagged(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    w = rng.dirichlet(np.ones(500))
+    src = _npz(tmp_path / "e.npz", mean=3 * rng.normal(size=(500, 3)), logvar=np.full((500, 3), -8.0), weights=w)
+    code, out, err = _run(["encodings", src, "-o", tmp_path / "r", "--samples", "2000", "--quiet"], capsys)
+    assert code == 0, err
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    h = float(-(w * np.log(w)).sum())
+    assert data["ceiling_name"] == "H(w)" and data["ceiling"] == pytest.approx(h, rel=1e-12)
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "I(i; z) is at its ceiling** H(w)" in md and "log N, its ceiling" not in md
+    assert "at its ceiling H(w)" in out
+
+
+def test_no_ceiling_flag_far_below_it(tmp_path, capsys):
+    code, out, err = _run(["encodings", _enc(tmp_path), "-o", tmp_path / "r", *SMALL], capsys)
+    assert code == 0, err
+    assert "ceiling" not in out.split("\n", 3)[-1]
+    assert "at its ceiling" not in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_a_monte_carlo_estimate_outside_the_bounds_is_flagged(tmp_path, capsys):
+    from kl_audit.encodings_report import encodings_verdict
+
+    data = _data(best_bounds={"lower": 6.9, "lower_from": "the pairwise bound", "upper": 7.5,
+                              "upper_from": "the pairwise bound"},
+                 kl_aggregate={"value": 6.0, "stderr": 0.1, "ci_low": 5.8, "ci_high": 6.2},
+                 active_units=2, total_correlation={"value": 1.0}, dimwise_kl_sum=1.0)
+    assert any("below the lower bound 6.9000" in line for line in encodings_verdict(data))
+    inside = {**data, "kl_aggregate": {"value": 7.0, "stderr": 0.1, "ci_low": 6.8, "ci_high": 7.2}}
+    assert not any("bound" in line for line in encodings_verdict(inside))
+
+
+def test_report_has_per_example_histogram_split_figure_and_posterior_variances(tmp_path, capsys):
+    code, out, err = _run(["encodings", _enc(tmp_path), "-o", tmp_path / "r", *SMALL], capsys)
+    assert code == 0, err
+    figs = {p.name for p in (tmp_path / "r" / "figures").iterdir()}
+    assert {"per_example_kl.png", "split.png"} <= figs
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert len(data["per_dimension"]["mean_posterior_variance"]) == 2
+    assert "mean posterior variance" in (tmp_path / "r" / "report.md").read_text()
+
+
+def _figures_of(monkeypatch):
+    import matplotlib.figure
+
+    seen = []
+    real = matplotlib.figure.Figure.savefig
+
+    def keep(fig, path, *args, **kwargs):
+        seen.append((Path(path).name, fig))
+        return real(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
+    return seen
+
+
+def test_figures_at_one_dimension_have_axis_labels(tmp_path, capsys, monkeypatch):
+    seen = _figures_of(monkeypatch)
+    code, out, err = _run(["encodings", _enc(tmp_path, d=1), "-o", tmp_path / "r", *SMALL], capsys)
+    assert code == 0, err
+    for name, fig in seen:
+        for ax in fig.axes:
+            if ax.get_visible():
+                assert ax.get_ylabel() or not ax.get_yticks().size, (name, "no y label")
+        assert fig.axes[-1].get_xlabel(), (name, "no x label")
+
+
+def test_per_dimension_figure_at_d_2000_is_capped_with_integer_ticks(tmp_path, capsys, monkeypatch):
+    from kl_audit.encodings_report import MAX_BARS
+
+    seen = _figures_of(monkeypatch)
+    code, out, err = _run(["encodings", _enc(tmp_path, n=30, d=2000), "-o", tmp_path / "r", "--samples", "100",
+                           "--quiet"], capsys)
+    assert code == 0, err
+    fig = dict(seen)["per_dimension.png"]
+    assert fig.get_size_inches()[0] * fig.dpi <= 14 * 120
+    top, bottom = fig.axes
+    assert len(top.patches) == 2 * MAX_BARS
+    labels = [t.get_text() for t in bottom.get_xticklabels()]
+    assert labels and all(text.isdigit() and 0 <= int(text) < 2000 for text in labels)
+    assert f"the {MAX_BARS} of 2000" in top.get_title()
+    legend = top.get_legend()
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    assert all(box.y0 >= top.get_window_extent().y1 - 1 or not box.overlaps(p.get_window_extent())
+               for p in top.patches)
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("kl-audit ")
+
+
+@pytest.mark.parametrize("command", ["audit", "reproduce", "derive", "encodings"])
+def test_every_help_shows_the_defaults(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "(default:" in text
+    if command == "encodings":
+        assert "(default: 20000)" in text and "(default: 2048)" in text
