@@ -38,7 +38,7 @@ def _on_signal(signum, frame):
 
 def _memory_bytes(option_bytes: dict[str, int]) -> None:
     """Refuse options whose work needs more memory than is available, naming the largest."""
-    from .inputs import available_memory, format_bytes
+    from .memory import available_memory, format_bytes
 
     have = available_memory()
     option, need = max(option_bytes.items(), key=lambda kv: kv[1])

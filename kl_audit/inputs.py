@@ -16,7 +16,9 @@ import numpy as np
 from numeric import DiagonalMixture
 from numeric._validate import require_no_overflow
 
-__all__ = ["read_encodings", "MEAN_KEYS", "SPREAD_KEYS", "available_memory", "format_bytes"]
+from .memory import available_memory, format_bytes
+
+__all__ = ["read_encodings", "MEAN_KEYS", "SPREAD_KEYS"]
 
 MEAN_KEYS = ("mean", "mu", "means", "z_mean")
 #: Accepted spread keys and how each becomes a variance.
@@ -24,30 +26,6 @@ SPREAD_KEYS = {"logvar": "logvar", "log_var": "logvar", "z_log_var": "logvar", "
                "std": "std", "sigma": "std"}
 #: Working copies made of the input (float64 means, variances, their checks) per input byte, roughly.
 _COPIES = 6
-
-
-def format_bytes(n: float) -> str:
-    """``n`` bytes in decimal units: '8.0 TB'."""
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(n) < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} PB"
-
-
-def available_memory() -> int:
-    """Bytes of memory available now (MemAvailable on Linux; else free physical pages)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 2**63
 
 
 def _require_memory(source: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
