@@ -201,7 +201,7 @@ def _encodings(args) -> int:
 
 
 def _audit_bytes(c) -> dict[str, int]:
-    """Rough memory of the audit, by the option that drives each part (bytes)."""
+    """Rough memory of the audit, by the option that drives each part (bytes); ``c`` has the options' names."""
     def trials_bytes(t, n, k, d):           # a chunk of the script's samples, and per-trial results
         return 16 * max(n * k * d, min(t, 2**24 // max(1, n * k * d)) * n * k * d) + 8 * t * (2 * n * d + 3 * d * d + 16)
 
@@ -216,16 +216,18 @@ def _audit_bytes(c) -> dict[str, int]:
 
 
 def _audit(args) -> int:
-    from .audit import AuditConfig, run_audit
     from .output import check_target, write_folder
+
+    check_target(args.output, force=args.force)
+    _memory_bytes(_audit_bytes(args))
+
+    from .audit import AuditConfig, run_audit  # the heavy imports, once the arguments are known to be usable
     from .report import build_report, verdict_lines
 
     config = AuditConfig(d=args.d, n=args.n, k=args.k, iterations=args.iterations, trials=args.trials,
                          seed=args.seed, k_sweep=args.k_sweep, d_sweep=args.d_sweep, n_sweep=args.n_sweep,
                          sweep_trials=args.sweep_trials, mc_samples=args.mc_samples)
     config.validate()
-    check_target(args.output, force=args.force)
-    _memory_bytes(_audit_bytes(config))
     bar = _bar(not args.quiet)
     try:
         result = run_audit(config, progress=bar)
