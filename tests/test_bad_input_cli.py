@@ -394,6 +394,13 @@ def test_impossible_values_are_named(change, words):
     assert len(found) == 1 and words in found[0], found
 
 
+def test_a_negative_mutual_information_is_refused_however_large_avg_kl():
+    from kl_audit.encodings_report import impossible_values
+
+    data = _data(avg_kl=2e16, mutual_information={"value": -146.3, "stderr": 1.2, "ci_low": -148.7, "ci_high": -143.9})
+    assert any("I(i; z) = -146.3" in line for line in impossible_values(data))
+
+
 def test_an_impossible_result_is_refused_with_its_magnitude(tmp_path, capsys, monkeypatch):
     import kl_audit.encodings_report as report
 
