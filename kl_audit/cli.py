@@ -286,7 +286,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive, "encodings": _encodings}
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, _on_signal)
+        except ValueError:      # not the main thread: signals stay as they were
+            pass
     try:
         with _numeric_warnings_as_errors():
             return handlers[args.command](args)
