@@ -183,7 +183,7 @@ def _encodings(args) -> int:
         mix = DiagonalMixture.create(means, variances)
     else:
         mix = read_encodings(args.files, spread=args.spread, weights=args.weights, notes=notes)
-        source = ", ".join(str(f) for f in args.files)
+        source = ", ".join(str(f) for f in args.files) + (f" ({'; '.join(notes)})" if notes else "")
     for line in notes:
         print(line)
     bar = _bar(not args.quiet)
@@ -252,7 +252,12 @@ def _reproduce(args) -> int:
     check_file_target(args.output)
     trials = reproduce(d=args.d, n=args.n, k=args.k, iterations=args.iterations, seed=args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    script_scatter(trials, args.output, f"kl_vae_convexity.m: d={args.d}, N={args.n}, k={args.k}, seed {args.seed}")
+    partial = args.output.with_name(f".{args.output.name}.partial.png")     # never a half-written figure
+    try:
+        script_scatter(trials, partial, f"kl_vae_convexity.m: d={args.d}, N={args.n}, k={args.k}, seed {args.seed}")
+        partial.replace(args.output)
+    finally:
+        partial.unlink(missing_ok=True)
     ws = int(trials.wrong_side.sum())
     print(f"{args.iterations} iterations: {ws} points ({100 * ws / args.iterations:.1f}%) with x > y; figure: {args.output}")
     return 0

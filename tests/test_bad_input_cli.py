@@ -121,6 +121,7 @@ def test_a_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path, capsys):
     assert code == 0, err
     assert json.loads((tmp_path / "r" / "report.json").read_text())["n"] == 200
     assert "200 rows read, no header" in out
+    assert "200 rows read, no header" in (tmp_path / "r" / "report.md").read_text()
 
 
 def test_a_csv_header_is_skipped_and_said(tmp_path, capsys):
@@ -537,6 +538,19 @@ def test_per_dimension_figure_at_d_2000_is_capped_with_integer_ticks(tmp_path, m
     assert f"the {MAX_BARS} of 2000" in top.get_title()
     box = top.get_legend().get_window_extent()
     assert not any(box.overlaps(p.get_window_extent()) for p in top.patches + bottom.patches)
+
+
+def test_reproduce_leaves_no_partial_figure_on_failure(tmp_path, capsys, monkeypatch):
+    import kl_audit.figures as figures
+
+    def broken(trials, path, title):
+        Path(path).write_bytes(b"half a png")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(figures, "script_scatter", broken)
+    code, _, err = _run(["reproduce", "--iterations", "5", "-o", tmp_path / "f.png"], capsys)
+    _one_error_line(code, err, "disk full")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_version(capsys):
