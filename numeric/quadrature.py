@@ -19,7 +19,7 @@ from ._validate import require_finite, require_positive
 from .density import logsumexp_rows
 from .mixture import Prior
 
-__all__ = ["kl_quadrature_1d", "mutual_information_quadrature_1d", "RESOLVABLE"]
+__all__ = ["kl_quadrature_1d", "mutual_information_quadrature_1d", "panel_edges", "RESOLVABLE"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(20)
 
@@ -163,6 +163,8 @@ def _integrate_local(kind, log_p, w, m, v, s, live, i, panels_per_sd, reach):
 
     Besides w_i E_{q_i}[g_i] this adds what its spike changes in the live components'
     integral, ∫ q_live log(q̄/q_live) over its support (the panels in z cannot see it).
+    Two such components closer than their own widths would count that change twice;
+    it is at most s_i times the live density, below 1e-9 |m_i| of it.
     """
     n_panels = max(1, int(np.ceil(2 * reach * panels_per_sd)))
     t_edges = np.linspace(-reach, reach, n_panels + 1)
