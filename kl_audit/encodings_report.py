@@ -145,14 +145,21 @@ def _mc_outside_bounds(data: dict) -> str | None:
     return None
 
 
+def _num(x: float) -> str:
+    """Three decimals, or four significant digits beyond a million (and no minus sign on a rounded zero)."""
+    text = f"{x:.3f}" if abs(x) < 1e6 else f"{x:.4g}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def encodings_verdict(data: dict) -> list[str]:
     """The lines for the terminal."""
     mi, kl = data["mutual_information"], data["kl_aggregate"]
     lines = [
-        f"avg KL {data['avg_kl']:.3f} nats = I(i; z) {mi['value']:.3f} ± {_Z95 * mi['stderr']:.3f} "
-        f"(ceiling {data['ceiling_name']} = {data['ceiling']:.3f}) + KL(qbar||p) {kl['value']:.3f} ± {_Z95 * kl['stderr']:.3f}",
+        f"avg KL {_num(data['avg_kl'])} nats = I(i; z) {_num(mi['value'])} ± {_num(_Z95 * mi['stderr'])} "
+        f"(ceiling {data['ceiling_name']} = {_num(data['ceiling'])}) + KL(qbar||p) {_num(kl['value'])} ± "
+        f"{_num(_Z95 * kl['stderr'])}",
         f"{data['active_units']} of {data['d']} dimensions active; total correlation "
-        f"{data['total_correlation']['value']:.3f}, dimension-wise KL {data['dimwise_kl_sum']:.3f} nats.",
+        f"{_num(data['total_correlation']['value'])}, dimension-wise KL {_num(data['dimwise_kl_sum'])} nats.",
     ]
     if _at_ceiling(data):
         lines.append(f"warning: I(i; z) is at its ceiling {data['ceiling_name']} within its error: the encoder tells "
