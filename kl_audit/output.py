@@ -14,8 +14,9 @@ The rules, checked before any work:
   destination's filesystem (inside it, or beside a new one), so no move crosses
   filesystems;
 * folders and files get the usual permissions, 0777 and 0666 less the umask;
-* a temporary folder holds :data:`PARTIAL` with the writer's process id, so that
-  the folders of runs that were killed are recognized and removed by later runs.
+* a temporary folder holds :data:`PARTIAL` with the writer's host name and process id,
+  so that the folders of runs that were killed are recognized and removed by later
+  runs on the same host (a folder written from another host is left alone).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -132,10 +134,11 @@ def remove_stale(folder: Path) -> list[Path]:
         return removed
     for tmp in candidates:
         try:
-            pid = int(json.loads((tmp / PARTIAL).read_text())["pid"])
-        except (OSError, ValueError, KeyError, TypeError):
+            writer = json.loads((tmp / PARTIAL).read_text())
+            pid, host = int(writer["pid"]), writer.get("host", socket.gethostname())
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue                                   # not ours, or not recognizably: keep it
-        if not _alive(pid):
+        if host == socket.gethostname() and not _alive(pid):
             shutil.rmtree(tmp, ignore_errors=True)
             removed.append(tmp)
     return removed
@@ -176,7 +179,7 @@ def write_folder(target: Path, build: Callable[[Path], None], *, force: bool = F
     except OSError as exc:
         raise OutputError(f"cannot write in {str(home)!r}: {exc.strerror or exc}") from None
     try:
-        (tmp / PARTIAL).write_text(json.dumps({"pid": os.getpid()}))
+        (tmp / PARTIAL).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
         build(tmp)
         (tmp / PARTIAL).unlink()
         files = _listing(tmp)

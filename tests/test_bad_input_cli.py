@@ -345,9 +345,12 @@ def test_stale_temporary_folders_of_killed_runs_are_removed(tmp_path, capsys):
     (stale / PARTIAL).write_text(json.dumps({"pid": 2**22 + 12345}))
     foreign = tmp_path / ".r.kl-audit-tmp.mine"
     foreign.mkdir()                                 # no marker: not ours, kept
+    elsewhere = tmp_path / ".r.kl-audit-tmp.other-host"
+    elsewhere.mkdir()                               # a run on another host sharing the folder: kept
+    (elsewhere / PARTIAL).write_text(json.dumps({"pid": 2**22 + 12345, "host": "another-host.invalid"}))
     code, _, err = _run(["encodings", _enc(tmp_path), "-o", tmp_path / "r", *SMALL], capsys)
     assert code == 0, err
-    assert not stale.exists() and foreign.exists()
+    assert not stale.exists() and foreign.exists() and elsewhere.exists()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
