@@ -389,6 +389,7 @@ def _data(**change):
     ({"kl_aggregate": {"value": -1.0, "stderr": 0.1, "ci_low": -1.2, "ci_high": -0.8}}, "KL(qbar||p) = -1 "),
     ({"kl_aggregate": {"value": 11.0, "stderr": 0.1, "ci_low": 10.8, "ci_high": 11.2}}, "above avg KL"),
     ({"pairwise_bounds": {"lower": 8.0, "upper": 7.5, "lower_stderr": 0.0, "upper_stderr": 0.0}}, "lower bound 8"),
+    ({"total_correlation": {"value": -3.0, "stderr": 0.1, "ci_low": -3.2, "ci_high": -2.8}}, "total correlation = -3"),
 ])
 def test_impossible_values_are_named(change, words):
     from kl_audit.encodings_report import impossible_values
