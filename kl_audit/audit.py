@@ -167,7 +167,8 @@ def run_audit(config: AuditConfig = AuditConfig(), *, progress: Callable[[str, i
             "avg_kl": mean_interval(chain.avg_kl),
             "kl_aggregate": mean_interval(chain.kl_aggregate),
             "mutual_information": mean_interval(gap),
-            "mi_share_of_avg_kl": mean_interval(gap / chain.avg_kl),
+            "mi_share_of_avg_kl": mean_interval(np.divide(gap, chain.avg_kl, out=np.zeros_like(gap),
+                                                          where=chain.avg_kl > 0)),
             "log_n": float(np.log(config.n)),
             "max_mutual_information": float(gap.max()),
             "kl_g_share_of_kl_aggregate": mean_interval(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,10 +14,48 @@ COMMANDS = ("audit", "reproduce", "derive", "encodings", "check", "monitor-plot"
 
 
 class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line on stderr and exit status 2."""
+    """Usage errors as one line on stderr and exit status 2; every --help shows the defaults."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so temporary folders are removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, frame):
+    raise Terminated(signum)
+
+
+def _memory_bytes(option_bytes: dict[str, int]) -> None:
+    """Refuse options whose work needs more memory than is available, naming the largest."""
+    from .memory import available_memory, format_bytes
+
+    have = available_memory()
+    option, need = max(option_bytes.items(), key=lambda kv: kv[1])
+    if sum(option_bytes.values()) > have:
+        raise ValueError(f"{option} asks for about {format_bytes(sum(option_bytes.values()))} of memory "
+                         f"({format_bytes(have)} available); choose a smaller {option}")
+
+
+def _require_files(files: Sequence[Path], weights: Path | None) -> None:
+    """Missing inputs, answered before the heavy imports."""
+    for f in files:
+        if not f.exists():
+            raise ValueError(f"no such file: {str(f)!r}")
+        if f.is_dir():
+            raise ValueError(f"{str(f)!r} is a folder, not a file")
+    if weights is not None and not Path(weights).is_file():
+        raise ValueError(f"--weights: no such file: {str(weights)!r}")
 
 
 def _positive_int(least: int) -> callable:
@@ -81,14 +120,25 @@ def _torch_device(text: str) -> str:
     return str(dev)
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("vae-kl-audit")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kl-audit", description="Audit the claim of kl_vae_convexity.m: does the VAE's average KL "
                      "bound KL(aggregate posterior || prior)? With no command, runs the audit.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     audit = sub.add_parser("audit", help="the full audit and its report (the default)")
-    audit.add_argument("-o", "--output", type=Path, default=Path("kl-audit-report"), help="report folder (default: %(default)s)")
-    audit.add_argument("--force", action="store_true", help="replace an existing folder that is not a report")
+    audit.add_argument("-o", "--output", type=Path, default=Path("kl-audit-report"), help="report folder")
+    audit.add_argument("--force", action="store_true",
+                       help="write into an existing folder that is not a report (its own files are kept)")
     audit.add_argument("--d", type=_positive_int(1), default=1, help="dimensions (script: 1)")
     audit.add_argument("--n", type=_positive_int(1), default=2, help="components (script: 2)")
     audit.add_argument("--k", type=_positive_int(2), default=100, help="samples per component (script: 100)")
@@ -99,7 +149,7 @@ def _build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--d-sweep", type=_int_list(1), default=(1, 2, 4, 8, 16))
     audit.add_argument("--n-sweep", type=_int_list(1), default=(1, 2, 4, 8, 16))
     audit.add_argument("--mc-samples", type=_positive_int(2), default=4_000, help="Monte Carlo draws per trial when d > 1")
-    audit.add_argument("--seed", type=_positive_int(0), default=0)
+    audit.add_argument("--seed", type=_positive_int(0), default=0, help="seed of every random draw")
     audit.add_argument("--no-derivations", action="store_true", help="skip checking and writing the derivation")
     audit.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -108,8 +158,8 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--n", type=_positive_int(1), default=2)
     rep.add_argument("--k", type=_positive_int(2), default=100)
     rep.add_argument("--iterations", type=_positive_int(1), default=200)
-    rep.add_argument("--seed", type=_positive_int(0), default=0)
-    rep.add_argument("-o", "--output", type=Path, default=Path("script_figure.png"), help="PNG path (default: %(default)s)")
+    rep.add_argument("--seed", type=_positive_int(0), default=0, help="seed of every random draw")
+    rep.add_argument("-o", "--output", type=Path, default=Path("script_figure.png"), help="PNG path")
 
     der = sub.add_parser("derive", help="check the derivations; write them as LaTeX and Markdown")
     der.add_argument("-o", "--output", type=Path, default=Path("derivations.tex"), help=".tex path (a .md is written beside it)")
@@ -120,13 +170,14 @@ def _build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--spread", choices=("logvar", "var", "std"), help="what the spread array holds (.npy, .csv)")
     enc.add_argument("--weights", type=Path, help="per-example weights (.npy or .csv), summing to one")
     enc.add_argument("--example", choices=("digits",), help="use a built-in example instead of files")
-    enc.add_argument("--latent", type=_positive_int(1), default=10, help="latent size of the example (default 10)")
+    enc.add_argument("--latent", type=_positive_int(1), default=10, help="latent size of the example")
     enc.add_argument("--samples", type=_positive_int(2), default=20_000, help="Monte Carlo draws per estimate")
-    enc.add_argument("--bound-rows", type=_positive_int(1), default=2048,
+    enc.add_argument("--bound-rows", type=_positive_int(2), default=2048,
                      help="pairwise bounds use every row up to this N, else a weighted sample of this many rows")
-    enc.add_argument("--seed", type=_positive_int(0), default=0)
+    enc.add_argument("--seed", type=_positive_int(0), default=0, help="seed of every random draw")
     enc.add_argument("-o", "--output", type=Path, default=Path("kl-encodings-report"), help="report folder")
-    enc.add_argument("--force", action="store_true", help="replace an existing folder that is not a report")
+    enc.add_argument("--force", action="store_true",
+                     help="write into an existing folder that is not a report (its own files are kept)")
     enc.add_argument("--quiet", action="store_true", help="no progress bars")
     enc.add_argument("--device", type=_torch_device, help="compute with torch on this device (cpu, cuda, cuda:1); "
                      "needs torch. Default: numpy on the CPU")
@@ -172,23 +223,30 @@ def _check(args) -> int:
 
 
 def _encodings(args) -> int:
-    from numeric import DiagonalMixture
-
-    from .encodings_report import build_encodings_report, digits_example, encodings_verdict
-    from .inputs import read_encodings
     from .output import check_target, write_folder
 
     if args.example and args.files:
         raise ValueError("give either files or --example, not both")
+    if not args.example and not args.files:
+        raise ValueError("give the encodings file(s), or --example digits")
+    _require_files(args.files, args.weights)
     check_target(args.output, force=args.force)
+    _memory_bytes({"--samples": 16 * args.samples, "--bound-rows": 8 * 4 * min(args.bound_rows, 2**20)})
+
+    from numeric import DiagonalMixture  # the heavy imports, once the arguments are known to be usable
+
+    from .encodings_report import build_encodings_report, digits_example, encodings_verdict
+    from .inputs import read_encodings
+
+    notes: list[str] = []
     if args.example == "digits":
         means, variances, source = digits_example(args.latent)
         mix = DiagonalMixture.create(means, variances)
-    elif args.files:
-        mix = read_encodings(args.files, spread=args.spread, weights=args.weights)
-        source = ", ".join(str(f) for f in args.files)
     else:
-        raise ValueError("give the encodings file(s), or --example digits")
+        mix = read_encodings(args.files, spread=args.spread, weights=args.weights, notes=notes)
+        source = ", ".join(str(f) for f in args.files) + (f" ({'; '.join(notes)})" if notes else "")
+    for line in notes:
+        print(line)
     decompose_with = None
     if args.device is not None:  # the same numbers, computed by numeric.device on a torch device
         from numeric import device as dev
@@ -224,16 +282,34 @@ def _monitor_plot(args) -> int:
     return 0
 
 
+def _audit_bytes(c) -> dict[str, int]:
+    """Rough memory of the audit, by the option that drives each part (bytes); ``c`` has the options' names."""
+    def trials_bytes(t, n, k, d):           # a chunk of the script's samples, and per-trial results
+        return 16 * max(n * k * d, min(t, 2**24 // max(1, n * k * d)) * n * k * d) + 8 * t * (2 * n * d + 3 * d * d + 16)
+
+    return {
+        "--trials": trials_bytes(c.trials, c.n, c.k, c.d) + (24 * c.mc_samples * c.n * c.d if c.d > 1 else 0),
+        "--iterations": trials_bytes(c.iterations, c.n, c.k, c.d),
+        "--k": 16 * max(c.n, *c.n_sweep) * max(c.k, *c.k_sweep) * max(c.d, *c.d_sweep),   # one trial's samples
+        "--sweep-trials": max(trials_bytes(c.sweep_trials, n, k, d) for n, k, d in
+                              [(c.n, k, c.d) for k in c.k_sweep] + [(n, c.k, c.d) for n in c.n_sweep]
+                              + [(c.n, c.k, d) for d in c.d_sweep]),
+    }
+
+
 def _audit(args) -> int:
-    from .audit import AuditConfig, run_audit
     from .output import check_target, write_folder
+
+    check_target(args.output, force=args.force)
+    _memory_bytes(_audit_bytes(args))
+
+    from .audit import AuditConfig, run_audit  # the heavy imports, once the arguments are known to be usable
     from .report import build_report, verdict_lines
 
     config = AuditConfig(d=args.d, n=args.n, k=args.k, iterations=args.iterations, trials=args.trials,
                          seed=args.seed, k_sweep=args.k_sweep, d_sweep=args.d_sweep, n_sweep=args.n_sweep,
                          sweep_trials=args.sweep_trials, mc_samples=args.mc_samples)
     config.validate()
-    check_target(args.output, force=args.force)
     bar = _bar(not args.quiet)
     try:
         result = run_audit(config, progress=bar)
@@ -258,7 +334,12 @@ def _reproduce(args) -> int:
     check_file_target(args.output)
     trials = reproduce(d=args.d, n=args.n, k=args.k, iterations=args.iterations, seed=args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    script_scatter(trials, args.output, f"kl_vae_convexity.m: d={args.d}, N={args.n}, k={args.k}, seed {args.seed}")
+    partial = args.output.with_name(f".{args.output.name}.partial.png")     # never a half-written figure
+    try:
+        script_scatter(trials, partial, f"kl_vae_convexity.m: d={args.d}, N={args.n}, k={args.k}, seed {args.seed}")
+        partial.replace(args.output)
+    finally:
+        partial.unlink(missing_ok=True)
     ws = int(trials.wrong_side.sum())
     print(f"{args.iterations} iterations: {ws} points ({100 * ws / args.iterations:.1f}%) with x > y; figure: {args.output}")
     return 0
@@ -287,20 +368,55 @@ def _derive(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input, with one line on stderr)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "audit")
     parser = _build_parser()
     args = parser.parse_args(argv)
     handlers = {"audit": _audit, "reproduce": _reproduce, "derive": _derive, "encodings": _encodings,
                 "check": _check, "monitor-plot": _monitor_plot}
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, _on_signal)
+        except ValueError:      # not the main thread: signals stay as they were
+            pass
     try:
-        return handlers[args.command](args)
-    except (ValueError, TypeError, OSError, RuntimeError) as exc:
-        print(f"kl-audit: error: {exc}", file=sys.stderr)
+        with _numeric_warnings_as_errors():
+            return handlers[args.command](args)
+    except (ValueError, TypeError, OSError, RuntimeError, ArithmeticError) as exc:
+        print(f"kl-audit: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        print(f"kl-audit: error: out of memory: {_one_line(exc) or 'an allocation failed'}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("kl-audit: interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"kl-audit: terminated by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return 128 + exc.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+class _numeric_warnings_as_errors:
+    """Inside the work, a numpy RuntimeWarning (overflow, invalid value) becomes an error, never terminal noise."""
+
+    def __enter__(self):
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("error", RuntimeWarning)
+        return self
+
+    def __exit__(self, *exc):
+        return self._catch.__exit__(*exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

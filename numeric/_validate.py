@@ -6,10 +6,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["as_real_array", "require_positive", "require_finite", "spread_to_variance", "normalize_weights",
-           "WEIGHT_SUM_TOLERANCE"]
+           "require_no_overflow", "WEIGHT_SUM_TOLERANCE", "MAX_LOGVAR", "MAX_ABS_MEAN"]
 
 #: Weights must sum to one within this absolute tolerance before they are renormalized.
 WEIGHT_SUM_TOLERANCE = 1e-6
+
+#: Largest log-variance whose KL terms can be squared and summed over 10^6 draws in float64
+#: (the Monte Carlo variance needs (v/2)^2 < 1.8e308 / 10^6, i.e. log v < 351; kept at 340).
+MAX_LOGVAR = 340.0
+#: Largest |mean| for the same reason ((m^2/2)^2 summed over 10^6 draws).
+MAX_ABS_MEAN = 1e75
 
 
 def _where(bad: NDArray[np.bool_]) -> str:
@@ -90,3 +96,22 @@ def normalize_weights(weights: ArrayLike | None, n: int, *, name: str = "weights
     if not abs(total - 1.0) <= WEIGHT_SUM_TOLERANCE:
         raise ValueError(f"{name} must sum to 1 (within {WEIGHT_SUM_TOLERANCE:g}), got a sum of {float(total):.6g}")
     return w / total
+
+
+def require_no_overflow(means: NDArray[np.float64], variances: NDArray[np.float64]) -> None:
+    """Refuse, before any work, values whose KL terms overflow float64 once squared for a standard error.
+
+    A variance above e^MAX_LOGVAR or a mean beyond ±MAX_ABS_MEAN gives KL terms near
+    1e150 or more; the squares that a Monte Carlo standard error sums are then
+    infinite and the interval NaN.  The error names the first offending entry.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big_v = np.log(variances) > MAX_LOGVAR
+    if big_v.any():
+        v = float(variances[big_v][0])
+        raise ValueError(f"variance {v:.3g} (log-variance {np.log(v):.4g}) at {_where(big_v)} overflows float64 in "
+                         f"the KL terms' squares; log-variances must be <= {MAX_LOGVAR:g}")
+    big_m = np.abs(means) > MAX_ABS_MEAN
+    if big_m.any():
+        raise ValueError(f"mean {float(means[big_m][0]):.3g} at {_where(big_m)} overflows float64 in the KL terms' "
+                         f"squares; |means| must be <= {MAX_ABS_MEAN:g}")

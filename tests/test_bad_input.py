@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 
 from kl_audit.cli import main
 from numeric import (DiagonalMixture, Prior, avg_kl, kl_diag_standard, kl_full_standard, kl_monte_carlo,
-                     kl_quadrature_1d, log_density, reproduce)
+                     kl_quadrature_1d, log_density, mutual_information_quadrature_1d, reproduce)
 
 M = np.zeros((3, 2))
 V = np.ones((3, 2))
@@ -106,7 +106,7 @@ CLI = {
     "text in a .npz array": (lambda t: ["encodings", str(_npz(t, mean=np.array([["a"]]), logvar=np.array([["b"]])))], "must hold numbers"),
     "negative std": (lambda t: ["encodings", str(_npz(t, mean=np.zeros((4, 2)), std=-np.ones((4, 2))))], "std must be > 0, got -1.0 at row 0, column 0"),
     "NaN in the encodings": (lambda t: ["encodings", str(_npz(t, mean=_with(np.zeros((4, 2)), (3, 1), np.nan), logvar=np.zeros((4, 2))))], r"non-finite value nan at index (3, 1)"),
-    "non-numeric .csv": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n3,x\n")), "--spread", "var"], "line 2: a non-numeric value"),
+    "non-numeric .csv": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n3,x\n")), "--spread", "var"], "line 2: 'x' is not a number"),
     "ragged .csv": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n3,4,5,6\n")), "--spread", "var"], "rows have different numbers of columns"),
     "odd .csv columns": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2,3\n4,5,6\n")), "--spread", "var"], "expected 2d columns"),
     ".csv without --spread": (lambda t: ["encodings", str(_write(t, "e.csv", "1,2\n"))], "--spread logvar, var or std"),
@@ -247,11 +247,10 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch, ca
     assert list(tmp_path.iterdir()) == []
 
 
-def test_force_replaces_a_foreign_folder(tmp_path):
+def test_force_adds_to_a_foreign_folder_and_keeps_its_files(tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("x")
-    assert main(["reproduce", "--iterations", "5", "-o", str(tmp_path / "f.png")]) == 0
     assert main(["-o", str(out), "--force", "--trials", "50", "--sweep-trials", "20", "--k-sweep", "2",
                  "--d-sweep", "1", "--n-sweep", "2", "--quiet", "--no-derivations"]) == 0
-    assert (out / "report.md").exists() and not (out / "notes.txt").exists()
+    assert (out / "report.md").exists() and (out / "notes.txt").read_text() == "x"

@@ -142,5 +142,6 @@ def test_encodings_command_writes_a_report(encodings, capsys):
     for key in ("avg_kl", "kl_aggregate", "mutual_information", "log_n", "total_correlation", "dimwise_kl_sum",
                 "decomposition_residual", "pairwise_bounds", "active_units", "per_dimension"):
         assert key in data
-    assert {p.name for p in (out / "figures").iterdir()} == {"per_dimension.png", "aggregate_posterior.png"}
+    assert {p.name for p in (out / "figures").iterdir()} == {"per_dimension.png", "aggregate_posterior.png", "split.png",
+                                                            "per_example_kl.png"}
     assert "I(i; z)" in capsys.readouterr().out
