@@ -65,8 +65,9 @@ def test_dimensionwise_quadrature_agrees(mixture):
     value, error = dev.dimwise_kl(tmix)
     for j in range(m.shape[1]):
         ref, ref_err = kl_quadrature_1d(w, m[:, j], v[:, j])
-        _close(value[j], float(ref), abs_=1e-12)
-        assert error[j] <= float(ref_err) + 1e-12
+        # two quadrature rules (equal panels here, per-component panels in numeric): they agree within their errors
+        assert abs(value[j] - float(ref)) <= error[j] + float(ref_err) + 1e-12
+        assert error[j] <= 1e-8
 
 
 @settings(max_examples=20)
