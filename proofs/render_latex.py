@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from .mixture import w as _mixture_weight
 from .objects import KL, Density, gaussians
 
 __all__ = [
@@ -56,7 +57,7 @@ class _Named(sp.Symbol):
 
 
 #: Sort rank of a factor in a product: lower ranks print first.
-_NUMBER, _VARIABLE, _DENSITY, _ADD, _SUM, _FUNCTION, _DIVERGENCE, _INTEGRAL = range(8)
+_NUMBER, _WEIGHT, _VARIABLE, _DENSITY, _ADD, _SUM, _FUNCTION, _DIVERGENCE, _INTEGRAL = range(9)
 
 
 def _rank(factor: sp.Basic) -> int:
@@ -65,6 +66,8 @@ def _rank(factor: sp.Basic) -> int:
         return base._rank
     if base.is_Number or base in (sp.pi, sp.E):
         return _NUMBER
+    if isinstance(base, sp.Indexed) and base.base == _mixture_weight:
+        return _WEIGHT
     if isinstance(base, (sp.Symbol, sp.Indexed)):
         return _VARIABLE
     if isinstance(base, (Density, sp.core.function.AppliedUndef)):
