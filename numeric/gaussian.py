@@ -1,6 +1,7 @@
 """Closed-form KL divergences between Gaussians.
 
-Each function cites the formula it evaluates (``../shared/MATH.md``, facts 1-2).
+Each function cites the checked derivation of the formula it evaluates, a theorem of
+``proofs.THEOREMS`` (for example theorem `kl_two_gaussians`).
 All functions broadcast over leading batch axes; the last axis holds the d
 coordinates.  Results are in nats.
 """
@@ -32,7 +33,8 @@ def ratio_term(log_ratio: ArrayLike) -> NDArray[np.float64]:
 def kl_diag(mean1: ArrayLike, var1: ArrayLike, mean2: ArrayLike, var2: ArrayLike) -> NDArray[np.float64]:
     """KL(N(mean1, diag var1) || N(mean2, diag var2)), summed over the last axis.
 
-    ½ Σ_j [v1/v2 - 1 - log(v1/v2) + (m1 - m2)²/v2]  (MATH.md fact 1, summed by fact 2).
+    ½ Σ_j [v1/v2 - 1 - log(v1/v2) + (m1 - m2)²/v2]  (theorem `kl_two_gaussians`, summed
+    over coordinates by theorem `kl_product`).
 
     Parameters
     ----------
@@ -82,7 +84,8 @@ def kl_diag_standard(mean: ArrayLike, var: ArrayLike | None = None, *, logvar: A
 
 
 def kl_full_standard(mean: ArrayLike, cov: ArrayLike) -> NDArray[np.float64]:
-    """KL(N(mean, cov) || N(0, I)) = ½(tr cov + meanᵀmean - d - log det cov)  (MATH.md fact 2).
+    """KL(N(mean, cov) || N(0, I)) = ½(tr cov + meanᵀmean - d - log det cov)
+    (theorem `kl_full_covariance_2`, theorem `kl_full_covariance_3`).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Mixtures of diagonal Gaussians q̄ = Σ_i w_i N(m_i, diag v_i) against a diagonal prior.
 
 KL(q̄ || p) has no closed form.  This module gives it three ways
-(``../shared/MATH.md``, "Computing KL(q̄ || p)"):
+(each checked against theorem `mixture_inequality` and theorem `gap_identity` in the tests):
 
 * :func:`kl_quadrature_1d`: deterministic quadrature for d = 1, batched;
 * :func:`kl_monte_carlo`: any d, with standard error and a 95% interval;
@@ -158,7 +158,8 @@ def logsumexp_rows(a: NDArray[np.float64], axis: int = -1, *, overwrite: bool = 
 
 def mixture_moments(weights: ArrayLike, means: ArrayLike,
                     variances: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Mean and covariance of Σ_i w_i N(m_i, diag v_i), batched (MATH.md fact 5).
+    """Mean and covariance of Σ_i w_i N(m_i, diag v_i), batched (the moments that
+    theorem `moments_match_1d` uses).
 
     Σ̄ = Σ_i w_i (diag v_i + m_i m_iᵀ) - μ̄ μ̄ᵀ, computed as the weighted covariance
     of the means plus the average diagonal variance.
@@ -192,7 +193,7 @@ def moments(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float
 def moment_matched_kl(mix: DiagonalMixture, *, diagonal: bool = False, prior: Prior = Prior()) -> float:
     """KL(G || p) for G = N(μ̄, Σ̄) (``diagonal=True``: N(μ̄, diag Σ̄)).
 
-    KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) (MATH.md facts 5, 6).
+    KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) (theorem `hadamard_2d`, theorem `moment_matching`).
     """
     mu, cov = moments(mix)
     pm, pv = prior.arrays(mix.d)
@@ -371,7 +372,7 @@ def mutual_information_quadrature_1d(weights: ArrayLike, means: ArrayLike, varia
     """I(i; z) = Σ_i w_i KL(q_i || q̄) for one-dimensional mixtures, by the same quadrature.
 
     A route to the gap that does not pass through the prior: by the gap
-    identity it equals avg KL - KL(q̄ || p) (MATH.md fact 4).  Shapes as in
+    identity it equals avg KL - KL(q̄ || p) (theorem `gap_identity`).  Shapes as in
     :func:`kl_quadrature_1d`.
     """
     def integrand(x, log_wq, logq, logw):                 # Σ_i w_i q_i log(q_i/q̄) at the nodes
@@ -488,7 +489,7 @@ def pairwise_bounds(mix: DiagonalMixture, *, prior: Prior = Prior(), chunk_bytes
 
 
 def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate | float:
-    """I(i; z) = avg KL - KL(q̄ || p) (MATH.md fact 4); an interval maps to an interval."""
+    """I(i; z) = avg KL - KL(q̄ || p) (theorem `gap_identity`); an interval maps to an interval."""
     if isinstance(kl_aggregate, Estimate):
         return kl_aggregate.affine(avg, -1.0)
     return avg - float(kl_aggregate)
