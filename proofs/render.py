@@ -243,6 +243,13 @@ def _definitions(theorem: Theorem) -> list[sp.Basic]:
     return out
 
 
+def _ranges_text(theorem: Theorem) -> str:
+    """The index ranges of the statement (``ranges={i: (1, N)}``) as prose, or ``""``."""
+    ranges = getattr(theorem, "ranges", None) or {}
+    parts = [f"${latex(var)} = {latex(lo)}, \\dots, {latex(hi)}$" for var, (lo, hi) in ranges.items()]
+    return ("For " + _join(parts) + ".") if parts else ""
+
+
 def _names(theorem: Theorem) -> dict[sp.Basic, str]:
     exprs = [*theorem.conclusions, *theorem.hypotheses.values(), *(s.statement for s in theorem.steps)]
     return matrix_names(exprs)
@@ -340,6 +347,8 @@ def theorem_latex_fragment(theorem: Theorem, report: TheoremReport | None = None
     if theorem.hypotheses:
         lines.append(r"\par\noindent Hypotheses:")
         lines += [_display_latex(h, f"({label})", names) for label, h in theorem.hypotheses.items()]
+    if _ranges_text(theorem):
+        lines.append(r"\par\noindent " + prose_latex(_ranges_text(theorem)))
     lines.append(r"\par\noindent Then")
     lines += [_display_latex(c, "", names) for c in theorem.conclusions]
     lines.append(r"\end{theorem}")
@@ -406,6 +415,8 @@ def theorem_markdown(theorem: Theorem, report: TheoremReport | None = None,
         out += ["Hypotheses:", ""]
         for label, h in theorem.hypotheses.items():
             out += ["$$", math(h, names) + rf" \tag*{{({label})}}", "$$", ""]
+    if _ranges_text(theorem):
+        out += [prose_markdown(_ranges_text(theorem)), ""]
     out += ["Then", ""]
     for c in theorem.conclusions:
         out += ["$$", math(c, names), "$$", ""]
@@ -479,6 +490,8 @@ def theorem_repr_latex(theorem: Theorem, check: bool = True) -> str:
         rows.append(r"\text{Definition} & " + math(d, names))
     for label, h in theorem.hypotheses.items():
         rows.append(rf"\text{{({label})}} & " + math(h, names))
+    if _ranges_text(theorem):
+        rows.append("& " + _mathjax_text(_ranges_text(theorem)))
     for k, c in enumerate(theorem.conclusions):
         rows.append((r"\text{Then}" if k == 0 else "") + " & " + math(c, names))
     rows.append(r"\textit{Proof} & " + _mathjax_text(outcome))

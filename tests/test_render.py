@@ -309,3 +309,12 @@ def test_no_display_is_scaled_below_80_percent(compiled, documents):
     scales = display_scales(log)
     assert len(scales) == documents[0].count(r"\fitdisplay{") - 1  # less the definition in the preamble
     assert min(scales) >= MIN_SCALE, sorted(scales)[:5]
+
+
+def test_index_ranges_of_the_statement_are_printed():
+    x = sp.Symbol("x", real=True)
+    t = Theorem("squares_nonnegative", "squares are nonnegative", sp.Ge(x**2, 0, evaluate=False),
+                [Step("1", sp.Ge(x**2, 0, evaluate=False), Algebra())])
+    t.ranges = {i: (1, sp.Symbol("N"))}  # a field of the statement in the kernel's Theorem
+    assert r"For $i = 1, \dots, N$." in theorem_markdown(t)
+    assert r"\text{For } i = 1, \dots, N \text{.}" in theorem_repr_latex(t, check=False)
