@@ -118,6 +118,11 @@ def _global_numbering(theorem: Theorem) -> tuple[dict[str, int], dict[str, int]]
 # ---------------------------------------------------------------------------
 
 
+def _inline(expr: sp.Basic) -> str:
+    """LaTeX for inline math in a sentence: integral limits beside the sign, not above and below it."""
+    return latex(expr).replace(r"\limits", "")
+
+
 def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -159,19 +164,19 @@ def combine_words(why: Combine, facts: Mapping[str, sp.Basic], hypotheses: Seque
         mag = -c if neg else c
         text = name(label)
         if mag != 1:
-            text += f" multiplied by ${latex(mag)}$"
+            text += f" multiplied by ${_inline(mag)}$"
         if over is not None:
             var, lo, hi = over
-            text += f" and summed over ${latex(var)} = {latex(lo)}, \\dots, {latex(hi)}$" if mag != 1 else \
-                f" summed over ${latex(var)} = {latex(lo)}, \\dots, {latex(hi)}$"
+            text += f" and summed over ${_inline(var)} = {_inline(lo)}, \\dots, {_inline(hi)}$" if mag != 1 else \
+                f" summed over ${_inline(var)} = {_inline(lo)}, \\dots, {_inline(hi)}$"
         (subtracted if neg else added).append(text)
         term = r"\text{(" + label + ")}"
         if mag != 1:
-            coeff = latex(mag)
+            coeff = _inline(mag)
             term = (rf"\left({coeff}\right)" if isinstance(mag, sp.Add) else coeff) + r"\," + term
         if over is not None:
             var, lo, hi = over
-            term = rf"\sum_{{{latex(var)}={latex(lo)}}}^{{{latex(hi)}}} " + term
+            term = rf"\sum_{{{_inline(var)}={_inline(lo)}}}^{{{_inline(hi)}}} " + term
         symbols.append(("- " if neg else ("+ " if k else "")) + term)
     parts = []
     if added:
@@ -188,11 +193,11 @@ def _substitution_text(subs: Mapping) -> str:
             args = value.signature
             head = target[args] if isinstance(target, sp.IndexedBase) else target
             if isinstance(target, sp.IndexedBase):
-                items.append(f"${latex(head)} = {latex(value.expr)}$")
+                items.append(f"${_inline(head)} = {_inline(value.expr)}$")
             else:
-                items.append(f"${latex(target)} = {latex(value)}$")
+                items.append(f"${_inline(target)} = {_inline(value)}$")
         else:
-            items.append(f"${latex(target)} = {latex(value)}$")
+            items.append(f"${_inline(target)} = {_inline(value)}$")
     return ", ".join(items)
 
 
@@ -216,7 +221,7 @@ def justification_words(step, facts: Mapping[str, sp.Basic], hypotheses: Sequenc
             text += " with " + _substitution_text(why.subs)
         if why.over is not None:
             var, lo, hi = why.over
-            text += f", applied to every term of the sum over ${latex(var)} = {latex(lo)}, \\dots, {latex(hi)}$"
+            text += f", applied to every term of the sum over ${_inline(var)} = {_inline(lo)}, \\dots, {_inline(hi)}$"
         return text
     if isinstance(why, Combine):
         words, symbols = combine_words(why, facts, hypotheses)

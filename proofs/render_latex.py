@@ -183,8 +183,9 @@ def _name_gaussians(expr: sp.Basic) -> sp.Basic:
     if isinstance(expr, sp.Mul) and known:
         named: list[sp.Basic] = []
         changed = True
-        while changed:
-            changed = False
+        rounds = 0
+        while changed and rounds < 8:  # each round removes one density; a product holds a few at most
+            changed, rounds = False, rounds + 1
             factors = sp.Mul.make_args(expr)
             for body, (point, mean, var) in known.items():
                 exps = [f for f in sp.Mul.make_args(body) if isinstance(f, sp.exp)]
