@@ -178,6 +178,8 @@ def combine_words(why: Combine, facts: Mapping[str, sp.Basic], hypotheses: Seque
             var, lo, hi = over
             term = rf"\sum_{{{_inline(var)}={_inline(lo)}}}^{{{_inline(hi)}}} " + term
         symbols.append(("- " if neg else ("+ " if k else "")) + term)
+    if len(added) == 1 and subtracted:
+        return f"subtracting {_join(subtracted)} from {added[0]}", "$" + " ".join(symbols) + "$"
     parts = []
     if added:
         parts.append(("adding " if len(added) > 1 or subtracted else "") + _join(added))

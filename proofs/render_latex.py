@@ -421,7 +421,7 @@ def _matrix_width(body: list) -> float:
     rows.append(row)
     ncols = max(len(r) for r in rows)
     widths = [max((_width(r[c]) for r in rows if c < len(r)), default=0.0) for c in range(ncols)]
-    return 1.2 * (sum(widths) + 1.0 * (ncols - 1)) + 0.4
+    return 1.35 * (sum(widths) + 1.0 * (ncols - 1)) + 0.4
 
 
 def estimate_width(tex: str) -> float:

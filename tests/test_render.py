@@ -211,6 +211,9 @@ def test_combine_steps_say_what_is_combined_with_which_factors(documents):
     words, symbols = combine_words(had.steps[-1].why, {s.label: s.statement for s in had.steps})
     assert words == r"adding (1) and (4) multiplied by $\frac{1}{2}$; subtracting (2)"
     assert symbols == r"$\text{(1)} - \text{(2)} + \frac{1}{2}\,\text{(4)}$"
+    chain = theorem("chain")
+    words, symbols = combine_words(chain.steps[7].why, {s.label: s.statement for s in chain.steps})
+    assert (words, symbols) == ("subtracting (6) from (7)", r"$- \text{(6)} + \text{(7)}$")
     conv = theorem("t_log_t_convex")
     assert combine_words(conv.steps[-1].why, {s.label: s.statement for s in conv.steps}) == \
         ("chaining (1) and (2)", "")
@@ -227,7 +230,10 @@ def test_every_combine_names_each_reference_on_its_side(t):
         if not isinstance(step.why, Combine):
             continue
         words, symbols = combine_words(step.why, facts, list(t.hypotheses))
-        added, _, subtracted = words.partition("subtracting")
+        if " from " in words and words.startswith("subtracting"):
+            subtracted, _, added = words.partition(" from ")
+        else:
+            added, _, subtracted = words.partition("subtracting")
         for label, coeff, _ in step.why.refs:
             side = subtracted if coeff.could_extract_minus_sign() else added
             assert f"({label})" in side, (t.name, step.label, label, words)
