@@ -671,11 +671,11 @@ class Theorem:
         return hash(self.name)
 
     def _repr_latex_(self) -> str:
-        from .render import math
+        from .render import theorem_repr_latex  # rendering is not part of the checker
 
-        return "$$" + r" \\ ".join(math(c) for c in self.conclusions) + "$$"
+        return theorem_repr_latex(self)
 
     def _repr_markdown_(self) -> str:
-        from .render import theorem_markdown
+        from .render import theorem_repr_markdown
 
-        return theorem_markdown(self)
+        return theorem_repr_markdown(self)

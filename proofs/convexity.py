@@ -26,7 +26,7 @@ _f = sp.Lambda(t, t * sp.log(t))
 
 T_LOG_T_CONVEX = Theorem(
     name="t_log_t_convex",
-    title="t log t is convex on t > 0",
+    title=r"$t \log t$ is convex on $t > 0$",
     conclusion=sp.Ge(sp.Derivative(_f(t), (t, 2)), 0),
     steps=[
         Step("1", sp.Eq(sp.Derivative(_f(t), (t, 2)), 1 / t), Algebra()),

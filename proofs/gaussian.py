@@ -136,7 +136,7 @@ KL_DIAGONAL = Theorem(
     title="KL divergence from a diagonal Gaussian to the standard normal",
     conclusion=sp.Eq(KL_NORMAL_DIAG, SCRIPT_KL),
     uses=(KL_PRODUCT, KL_STANDARD),
-    summary=r"The right-hand side is the script's \texttt{KL = @(m,v) .5*sum(v + m.\^{}2 - 1 - log(v))}.",
+    summary="The right-hand side is the script's `KL = @(m,v) .5*sum(v + m.^2 - 1 - log(v))`.",
     steps=[
         Step("1", sp.Eq(KL_NORMAL_DIAG, sp.Sum(_coord_kl, (j, 1, d))),
              ByAxiom(ax.INDUCTION_PRODUCT, lhs=KL_NORMAL_DIAG, rhs=sp.Sum(_coord_kl, (j, 1, d))),

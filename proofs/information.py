@@ -103,7 +103,7 @@ ENTROPY_BELOW_LOG_N = Theorem(
     conclusion=sp.Le(entropy_w, sp.log(N)),
     hypotheses={"w": WEIGHTS_SUM_TO_ONE},
     definitions=MIXTURE_DEFINITIONS,
-    summary=r"Gibbs\' inequality against the uniform weights $1/N$.",
+    summary=r"Gibbs' inequality against the uniform weights $1/N$.",
     steps=[
         Step("1", sp.Ge(sp.Sum(w[i] * sp.log(w[i] / (1 / N)), (i, 1, N)), 0),
              ByAxiom(ax.GIBBS_DISCRETE, w=sp.Lambda(i, w[i]), u=sp.Lambda(i, 1 / N), i=i, n=N)),

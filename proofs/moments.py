@@ -113,7 +113,7 @@ HADAMARD_2D = Theorem(
     conclusion=sp.Ge(KLNormal(_m2, _S), KLNormal(_m2, _Sd)),
     hypotheses={"pd": sp.Gt(_S.det(), 0)},
     uses=(KL_FULL_COVARIANCE[2],),
-    summary=r"Hadamard\'s inequality $\det S \le S_{11} S_{22}$ for a positive-definite $S$.",
+    summary=r"Hadamard's inequality $\det S \le S_{11} S_{22}$ for a positive-definite $S$.",
     steps=[
         Step("1", sp.Eq(KLNormal(_m2, _S), full_covariance_closed_form(_m2, _S)), ByTheorem(KL_FULL_COVARIANCE[2], {})),
         Step("2", sp.Eq(KLNormal(_m2, _Sd), full_covariance_closed_form(_m2, _Sd)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["Density", "density", "KL", "NamedQuantity", "z", "gaussian_pdf"]
+__all__ = ["Density", "density", "KL", "NamedQuantity", "z", "gaussian_pdf", "gaussians"]
 
 #: The integration variable of every one-dimensional derivation.
 z = sp.Symbol("z", real=True)
@@ -38,6 +38,13 @@ def density(name: str, latex_name: str | None = None) -> type[Density]:
 
 #: LaTeX names of density expressions built by :func:`gaussian_pdf`.
 _DENSITY_NAMES: dict[sp.Expr, str] = {}
+#: Every density built by :func:`gaussian_pdf`: its expression -> (point, mean, variance).
+_GAUSSIANS: dict[sp.Expr, tuple[sp.Expr, sp.Expr, sp.Expr]] = {}
+
+
+def gaussians() -> dict[sp.Expr, tuple[sp.Expr, sp.Expr, sp.Expr]]:
+    """The Gaussian densities built so far, ``{expression: (point, mean, variance)}`` (for printing)."""
+    return dict(_GAUSSIANS)
 
 
 def _density_latex(printer, f: sp.Lambda) -> str:
@@ -85,4 +92,5 @@ def gaussian_pdf(x: sp.Expr, mean: sp.Expr, variance: sp.Expr) -> sp.Expr:
     """Density of N(mean, variance) at x (one dimension)."""
     expr = sp.exp(-((x - mean) ** 2) / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
     _DENSITY_NAMES[expr] = rf"\mathcal N\left({sp.latex(mean)}, {sp.latex(variance)}\right)"
+    _GAUSSIANS[expr] = (x, mean, variance)
     return expr

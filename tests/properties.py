@@ -1,6 +1,6 @@
 """The property checks, written against an :class:`Impl` so that wrong formulas can be fed to them.
 
-Each ``check_*`` asserts one fact of ``../shared/MATH.md`` for one example and
+Each ``check_*`` asserts one checked theorem of ``proofs`` (its docstring names it) for one example and
 records the example in :data:`EXAMPLES` (the proof-check summary prints the counts).
 """
 
@@ -64,7 +64,7 @@ def _record(name: str, impl: "Impl") -> None:
 
 
 def check_symbolic_equals_numeric(impl: Impl, m1, v1, m2, v2) -> None:
-    """proofs' derived closed form (lambdified) equals numeric's, relative 1e-10."""
+    """proofs' derived closed form (lambdified) equals numeric's, relative 1e-10 (theorem `kl_two_gaussians`)."""
     _record("closed form: proofs (lambdify) == numeric", impl)
     symbolic = float(bridge.kl_two_gaussians_symbolic(m1, v1, m2, v2))
     scale = v1 / v2 + 1 + abs(np.log(v1 / v2)) + (m1 - m2) ** 2 / v2
@@ -72,7 +72,7 @@ def check_symbolic_equals_numeric(impl: Impl, m1, v1, m2, v2) -> None:
 
 
 def check_closed_form_equals_quadrature(impl: Impl, m1, v1, m2, v2) -> None:
-    """The closed form equals scipy's quadrature of ∫ q log(q/p), relative 1e-8."""
+    """The closed form equals scipy's quadrature of ∫ q log(q/p), relative 1e-8 (theorem `kl_two_gaussians`)."""
     _record("closed form == quadrature of the integral (1-D)", impl)
     q, p = stats.norm(m1, np.sqrt(v1)), stats.norm(m2, np.sqrt(v2))
     s = np.sqrt(v1)
@@ -83,7 +83,7 @@ def check_closed_form_equals_quadrature(impl: Impl, m1, v1, m2, v2) -> None:
 
 
 def check_nonnegative_zero_only_at_standard(impl: Impl, m, v) -> None:
-    """KL(N(m, diag v) || N(0, I)) >= 0, and = 0 exactly when m = 0 and v = 1."""
+    """KL(N(m, diag v) || N(0, I)) >= 0, and = 0 exactly when m = 0 and v = 1 (theorem `kl_diagonal`)."""
     _record("KL >= 0, = 0 only at N(0, I)", impl)
     kl = impl.kl_diag_standard(m, v)
     standard = bool(np.all(m == 0) and np.all(v == 1))
@@ -92,7 +92,10 @@ def check_nonnegative_zero_only_at_standard(impl: Impl, m, v) -> None:
 
 
 def check_diagonal_is_sum_of_coordinates(impl: Impl, m, v) -> None:
-    """numeric's d-dimensional diagonal KL equals the sum of proofs' 1-D closed form over coordinates."""
+    """numeric's d-dimensional diagonal KL equals the sum of proofs' 1-D closed form over coordinates.
+
+    Theorem `kl_diagonal`, from theorem `kl_standard` and theorem `kl_product`.
+    """
     _record("diagonal KL == sum of coordinate KLs (proofs' 1-D form)", impl)
     symbolic = float(np.sum(bridge.kl_standard_symbolic(m, v)))
     scale = float(np.sum(v + 1 + np.abs(np.log(v)) + m**2))
@@ -100,7 +103,7 @@ def check_diagonal_is_sum_of_coordinates(impl: Impl, m, v) -> None:
 
 
 def check_full_covariance_2d(impl: Impl, mean, cov) -> None:
-    """numeric's full-covariance KL equals proofs' d = 2 form."""
+    """numeric's full-covariance KL equals proofs' d = 2 form (theorem `kl_full_covariance_2`)."""
     _record("full-covariance KL: proofs (d = 2) == numeric", impl)
     symbolic = float(bridge.kl_full_2d_symbolic(mean, cov))
     scale = float(np.trace(cov) + mean @ mean + 2 + abs(np.log(np.linalg.det(cov))))
@@ -117,7 +120,11 @@ def _quantities_1d(impl: Impl, w, m, v):
 
 
 def check_chain_1d(impl: Impl, w, m, v) -> None:
-    """KL(G || p) <= KL(q̄ || p) <= avg KL <= KL(q̄ || p) + H(w), H(w) <= log N (d = 1, exact)."""
+    """KL(G || p) <= KL(q̄ || p) <= avg KL <= KL(q̄ || p) + H(w), H(w) <= log N (d = 1, exact).
+
+    Theorem `chain`: theorem `moment_matching`, theorem `mixture_inequality`,
+    theorem `mi_below_entropy`, theorem `entropy_below_log_n`.
+    """
     _record("chain, d = 1, exact by quadrature", impl)
     kl_agg, err, avg, _, _, kl_g, w_used = _quantities_1d(impl, w, m, v)
     h = numeric.entropy_of_weights(w_used)
@@ -129,7 +136,10 @@ def check_chain_1d(impl: Impl, w, m, v) -> None:
 
 
 def check_moment_matching_identity_1d(impl: Impl, w, m, v) -> None:
-    """KL(q̄ || p) - KL(G || p) = KL(q̄ || G) for G with q̄'s mean and variance (d = 1)."""
+    """KL(q̄ || p) - KL(G || p) = KL(q̄ || G) for G with q̄'s mean and variance (d = 1).
+
+    Theorem `moment_matching`, its hypothesis discharged by theorem `moments_match_1d`.
+    """
     _record("moment matching: KL(qbar||p) - KL(G||p) == KL(qbar||G)", impl)
     kl_agg, err, _, mu, var, kl_g, w_used = _quantities_1d(impl, w, m, v)
     kl_to_g, err_g = numeric.kl_quadrature_1d(w_used, m[:, 0], v[:, 0], prior=Prior(mean=mu, var=var))
@@ -138,7 +148,10 @@ def check_moment_matching_identity_1d(impl: Impl, w, m, v) -> None:
 
 
 def check_gap_identity_1d(impl: Impl, w, m, v) -> None:
-    """avg KL - KL(q̄ || p) = Σ_i w_i KL(q_i || q̄), and the pairwise bounds bracket KL(q̄ || p) (d = 1)."""
+    """avg KL - KL(q̄ || p) = Σ_i w_i KL(q_i || q̄), and the pairwise bounds bracket KL(q̄ || p) (d = 1).
+
+    Theorem `gap_identity`.
+    """
     _record("gap identity and pairwise bounds, d = 1", impl)
     kl_agg, err, avg, _, _, _, w_used = _quantities_1d(impl, w, m, v)
     mi, err_mi = numeric.mutual_information_quadrature_1d(w_used, m[:, 0], v[:, 0])
@@ -150,7 +163,10 @@ def check_gap_identity_1d(impl: Impl, w, m, v) -> None:
 
 
 def check_chain_any_dimension(impl: Impl, w, m, v, seed: int) -> None:
-    """Exact and deterministic links in any d; the Monte Carlo estimate inside the bounds within 5 standard errors."""
+    """Exact and deterministic links in any d; the Monte Carlo estimate inside the bounds within 5 standard errors.
+
+    Theorem `chain`; the first link in any d is Hadamard's inequality (theorem `hadamard_2d` for d = 2).
+    """
     _record("chain, any d: exact links, pairwise bounds, Monte Carlo within its error", impl)
     mix = numeric.DiagonalMixture(m, v, np.asarray(impl.weights(w)))
     kl_diag_g = numeric.moment_matched_kl(mix, diagonal=True)

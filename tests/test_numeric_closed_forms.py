@@ -19,6 +19,7 @@ def _kl_by_quadrature(m1, v1, m2, v2):
 
 @pytest.mark.parametrize("seed", range(10))
 def test_two_gaussians_match_quadrature(seed):
+    """numeric's closed form against quadrature of the integral (theorem `kl_two_gaussians`)."""
     rng = np.random.default_rng(seed)
     m1, m2 = rng.normal(0, 2, 2)
     v1, v2 = np.exp(rng.uniform(-3, 3, 2))
@@ -26,6 +27,7 @@ def test_two_gaussians_match_quadrature(seed):
 
 
 def test_diagonal_is_the_sum_of_coordinates():
+    """The diagonal KL is the sum of the coordinates' KLs (theorem `kl_product`, theorem `kl_diagonal`)."""
     rng = np.random.default_rng(1)
     m, v = rng.normal(size=(5, 7)), np.exp(rng.normal(size=(5, 7)))
     per_coordinate = kl_diag_standard(m[..., None], v[..., None])
@@ -33,7 +35,7 @@ def test_diagonal_is_the_sum_of_coordinates():
 
 
 def test_script_formula():
-    """The script's KL = @(m,v) .5*sum(v + m.^2 - 1 - log(v)), written out independently."""
+    """The script's KL = @(m,v) .5*sum(v + m.^2 - 1 - log(v)), written out independently (theorem `kl_diagonal`)."""
     rng = np.random.default_rng(2)
     m, v = rng.normal(size=(100, 3)), 0.1 + 2 * rng.random((100, 3))
     np.testing.assert_allclose(kl_diag_standard(m, v), 0.5 * (v + m**2 - 1 - np.log(v)).sum(1), rtol=1e-12)
@@ -46,6 +48,7 @@ def test_logvar_input_equals_var_input():
 
 
 def test_full_covariance_reduces_to_diagonal_and_is_invariant():
+    """With a diagonal covariance the full form is the diagonal one (theorem `kl_full_to_diagonal_3`)."""
     rng = np.random.default_rng(4)
     m, v = rng.normal(size=3), np.exp(rng.normal(size=3))
     assert kl_full_standard(m, np.diag(v)) == pytest.approx(kl_diag_standard(m, v), rel=1e-12)

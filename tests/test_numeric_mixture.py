@@ -86,6 +86,7 @@ def test_moments_against_the_definition():
 
 
 def test_chain_holds_in_one_dimension():
+    """The links of theorem `chain` on random one-dimensional mixtures, KL(q̄ || p) by quadrature."""
     rng = np.random.default_rng(11)
     for _ in range(20):
         mix = _random_mixture(rng, int(rng.integers(1, 8)), 1, spread=2.0)
