@@ -1,7 +1,7 @@
 """Moments of a diagonal-Gaussian mixture and the KL of the moment-matched Gaussian.
 
 G = N(μ̄, Σ̄) has the mixture's mean and covariance; theorem `moment_matching` gives
-KL(G || p) <= KL(q̄ || p), and theorem `kl_full_to_diagonal` (Hadamard) gives
+KL(G || p) <= KL(q̄ || p), and theorem `kl_full_to_diagonal_2` (Hadamard, d = 2) gives
 KL(diag G || p) <= KL(G || p).
 """
 
@@ -52,8 +52,8 @@ def moments(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float
 def moment_matched_kl(mix: DiagonalMixture, *, diagonal: bool = False, prior: Prior = Prior()) -> float:
     """KL(G || p) for G = N(μ̄, Σ̄) (``diagonal=True``: N(μ̄, diag Σ̄)).
 
-    KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) (theorems
-    `moment_matching` and `kl_full_to_diagonal_2`).
+    KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) (theorem `moment_matching`
+    and theorem `kl_full_to_diagonal_2`).
     """
     mu, cov = moments(mix)
     pm, pv = prior.arrays(mix.d)
