@@ -71,26 +71,30 @@ def _clean(e: Any, what: str) -> None:
                     raise ProofError(f"{what}: in {s}, {_index_problem(i, bounds[0]) if bounds else 'no bounds'}")
         for s in x.atoms(sp.Integral):
             for v, *bounds in s.limits:
-                if v.is_real is not True or (bounds and _extra(v) and not (
+                if v.is_real is not True or _extra(v) or (bounds and not _unsigned(v) and not (
                         (v.is_positive or v.is_nonnegative) and sp.sympify(bounds[0]).is_nonnegative)):
                     raise ProofError(f"{what}: the integration variable {v} of {s} must be real with no "
                                      "assumption its range violates")
 
 
 def _extra(s: sp.Symbol) -> set:
-    """Assumptions of ``s`` beyond integer/real (and what those imply)."""
-    base = sp.Symbol("b", integer=True) if s.is_integer else sp.Symbol("b", real=True)
+    """Assumptions of ``s`` beyond integer or real and one interval sign (positive, nonnegative, negative, nonpositive)."""
+    kind = {"integer": True} if s.is_integer else {"real": True}
+    sign = next(({k: True} for k in ("positive", "nonnegative", "negative", "nonpositive") if s.assumptions0.get(k)), {})
+    base = sp.Symbol("b", **kind, **sign)
     return {k for k, v in s.assumptions0.items() if v and not base.assumptions0.get(k)}
+
+
+def _unsigned(v: sp.Symbol) -> bool:
+    """A plain real variable: no sign assumption (its domain is the whole real line)."""
+    return not _extra(v) and not any(v.assumptions0.get(k) for k in ("positive", "nonnegative", "negative", "nonpositive"))
 
 
 def _index_problem(i, lo) -> str:
     """'' when a summation index is an integer symbol whose assumptions every value from ``lo`` up satisfies."""
     if not isinstance(i, sp.Symbol) or i.is_integer is not True:
         return f"the summation index {i} must be an integer symbol"
-    extra = _extra(i) - {"positive", "nonnegative", "nonzero", "extended_positive", "extended_nonnegative",
-                         "extended_nonzero", "extended_real", "real", "finite", "complex", "hermitian",
-                         "commutative", "infinite", "zero", "negative", "nonpositive", "extended_negative",
-                         "extended_nonpositive", "imaginary"} | {k for k in ("negative", "nonpositive") if i.assumptions0.get(k)}
+    extra = _extra(i) | {k for k in ("negative", "nonpositive") if i.assumptions0.get(k)}
     if extra:
         return f"the summation index {i} carries assumptions {sorted(extra)} a range of integers does not keep"
     floor = 1 if i.is_positive else 0 if i.is_nonnegative else None
@@ -125,7 +129,7 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
         return subst(lam.expr, dict(zip(lam.signature, args)), check)
 
     def walk(x: sp.Basic, m: dict) -> sp.Basic:
-        if x in m and isinstance(x, (sp.Symbol, sp.IndexedBase)):
+        if not isinstance(x, type) and x in m:
             v = m[x]
             if isinstance(v, sp.Lambda):
                 raise ProofError(f"{x} is used as a value but substituted by a lambda {v}")
@@ -140,7 +144,7 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             raise ProofError(f"cannot substitute the variable of the derivative {x}")
         if isinstance(x, (sp.concrete.expr_with_limits.ExprWithLimits, sp.Lambda)):
             bound = list(x.signature) if isinstance(x, sp.Lambda) else [lim[0] for lim in x.limits]
-            inner = {k: v for k, v in m.items() if k not in bound}
+            inner = {k: v for k, v in m.items() if isinstance(k, type) or not (k.free_symbols & set(bound))}
             ren = {b: _fresh(b) for b in bound if b in danger}
             if isinstance(x, sp.Lambda):
                 return sp.Lambda(tuple(ren.get(b, b) for b in bound), walk(x.expr.xreplace(ren), inner))
@@ -194,8 +198,9 @@ def _congruent(a: sp.Basic, b: sp.Basic) -> bool:
         return True
     if _fingerprint(a) != _fingerprint(b):
         return False
-    if isinstance(a, sp.Integral):
-        return a.limits == b.limits and is_zero(a.function - b.function)
+    if isinstance(a, sp.Integral):  # integrands compared at fresh points: no fact about a free z reaches a bound z
+        fresh = {lim[0]: _fresh(lim[0]) for lim in a.limits}
+        return a.limits == b.limits and is_zero(a.function.xreplace(fresh) - b.function.xreplace(fresh))
     return all(_same_arg(x, y) for x, y in zip(a.args, b.args))
 
 
@@ -230,9 +235,7 @@ _REWRITE: list[tuple] = [()]  # rewrite rules of the theorem being checked (a st
 
 def _rewrite(e: sp.Basic, rules: tuple) -> sp.Basic:
     """Definitions and hypotheses applied left to right, capture-free (symbols, functions through subst)."""
-    compound = {lhs: rhs for lhs, rhs in rules if not isinstance(lhs, (sp.Symbol, type))}
-    named = {lhs: rhs for lhs, rhs in rules if isinstance(lhs, (sp.Symbol, type))}
-    return subst(e.xreplace(compound) if compound else e, named) if named else e.xreplace(compound)
+    return subst(e, dict(rules)) if rules else e
 
 
 def _candidates(expr: sp.Expr, rules: tuple):
@@ -416,7 +419,7 @@ def _def_free(lhs, rhs) -> set:
 def _density_problem(ctx: _Ctx, lam: sp.Lambda) -> str:
     """'' when ``lam`` is a density (a named density, a normalized Gaussian, a product or a mixture)."""
     vs, body = lam.signature, lam.expr
-    if any(v.is_real is not True or _extra(v) for v in vs):
+    if any(v.is_real is not True or not _unsigned(v) for v in vs):
         return "its variables must be real symbols with no further assumption (densities live on the real line)"
     if isinstance(body, Density):
         *idx, point = body.args
@@ -587,6 +590,8 @@ def _combine(ctx, rel, why):
         if label not in ctx.facts:
             ctx.fail(f"refers to unknown step or hypothesis {label!r}")
         rk, rd = _normal(ctx.facts[label])
+        if _opaque(coeff).is_finite is not True:
+            ctx.fail(f"factor {coeff} on {label!r} is not provably finite")
         den = sp.denom(sp.together(coeff))
         if not (den.is_nonzero or ctx.knows(sp.Gt(den, 0)) or ctx.knows(sp.Gt(-den, 0))):
             ctx.fail(f"factor {coeff} on {label!r}: its denominator {den} is not provably nonzero")
@@ -610,6 +615,9 @@ def _combine(ctx, rel, why):
 
 def _by_theorem(ctx, rel, why):
     thm = next((t for t in ctx.proved if isinstance(t, Thm) and t.source is why.theorem and t in _ISSUED), None)
+    if thm is not None and _DIGESTS.get(id(thm)) != statement_digest(
+            thm.name, thm.conclusions, thm.hypotheses, thm.definitions, thm.ranges):
+        ctx.fail(f"the record of {thm.name!r} was changed after it was proved")
     if thm is None:
         ctx.fail(f"{getattr(why.theorem, 'name', why.theorem)!r} is not proved yet")
     _clean(dict(why.subs), f"{ctx.name}, step ({ctx.step}): substitution")
@@ -711,9 +719,7 @@ def _condition(ctx: _Ctx, ax: Axiom, c: Condition) -> bool:
     if c.kind == "convex":
         (f,) = c.args
         (t,) = f.signature
-        if f.expr.has(*_NONSMOOTH) or t.is_real is not True or t.is_integer or \
-                _extra(t) - {"positive", "nonnegative", "negative", "nonpositive", "nonzero", "extended_positive",
-                             "extended_nonnegative", "extended_negative", "extended_nonpositive", "extended_nonzero"}:
+        if f.expr.has(*_NONSMOOTH) or t.is_real is not True or _extra(t):
             return False
         second = sp.diff(f.expr, t, 2)
         return f.expr.is_real is True and second.is_finite is True and is_nonnegative(second)
@@ -724,7 +730,7 @@ def _condition(ctx: _Ctx, ax: Axiom, c: Condition) -> bool:
         return sp.sympify(c.args[0]).is_integer is True
     if c.kind == "pointwise":
         rel, variables = c.args
-        plain = all(isinstance(v, sp.Symbol) and v.is_real and not _extra(v) for v in variables)
+        plain = all(isinstance(v, sp.Symbol) and v.is_real and _unsigned(v) for v in variables)
         return plain and not set(variables) & ctx.pinned and ctx.knows(rel)
     if c.kind == "check":
         return c.args[0] is True
@@ -808,6 +814,7 @@ class StepResult:
 
 _TOKEN = object()
 _ISSUED: "weakref.WeakSet[Thm]" = weakref.WeakSet()
+_DIGESTS: dict[int, str] = {}  # the statement digest of every issued Thm, by identity
 
 
 class Thm:
@@ -933,4 +940,6 @@ def prove(source: Any, name: str, conclusions: Sequence, steps: Sequence, hypoth
               ranges=ranges, digest=statement_digest(name, conclusions, hyps, defs, ranges), results=results,
               axioms=tuple({a.name: a for a in ctx.axioms}.values()))
     _ISSUED.add(thm)
+    _DIGESTS[id(thm)] = thm.digest
+    weakref.finalize(thm, _DIGESTS.pop, id(thm), None)
     return thm

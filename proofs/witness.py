@@ -34,7 +34,7 @@ __all__ = ["POINTS", "witness_theorem", "surely_nonzero"]
 
 #: Admissible points per step.
 POINTS = 20
-_TOL = 1e-7
+_TOL = 1e-7  # relative; quadrature in float64 is good to about 1e-12
 _ERRORS = (TypeError, ValueError, ZeroDivisionError, OverflowError, NotImplementedError, AttributeError,
            KeyError, IndexError, RecursionError)
 
@@ -249,6 +249,7 @@ class _Evaluator:
 
 
 def _fails(kind: str, gap: complex, scale: float) -> bool:
+    scale = scale - 1 + 1e-5  # relative to the sides (an absolute floor of 1e-12 for sides that vanish)
     if not np.isfinite(gap) or abs(gap.imag) > _TOL * scale:
         return True
     return abs(gap) > _TOL * scale if kind == "eq" else gap.real < -_TOL * scale
@@ -258,7 +259,8 @@ def _sample(rng, ev: _Evaluator, hyps: Mapping, ranges: Mapping, symbols: list) 
     ints, reals = {}, {}
     for s in symbols:
         if s.is_integer:
-            ints[s] = sp.Integer(int(rng.integers(1, 4)) if s.is_nonnegative else int(rng.integers(-2, 4)))
+            low = 1 if s.is_positive else 0 if s.is_nonnegative else -2
+            ints[s] = sp.Integer(int(rng.integers(low, 4)))
     for idx, (lo, hi) in ranges.items():
         lo_v, hi_v = int(sp.sympify(lo).xreplace(ints)), int(sp.sympify(hi).xreplace(ints))
         if hi_v < lo_v:
