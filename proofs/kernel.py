@@ -492,7 +492,7 @@ def _as_ref(ref):
     if isinstance(ref, str):
         return ref, sp.Integer(1), None
     label, coeff, *over = ref
-    return label, sp.sympify(coeff), (tuple(over[0]) if over else None)
+    return label, sp.sympify(coeff), (tuple(over[0]) if over and over[0] is not None else None)
 
 
 @dataclass(frozen=True)

@@ -284,12 +284,13 @@ def _fails(kind: str, gap: complex, scale: float) -> bool:
     return abs(gap) > _TOL * scale if kind == "eq" else gap.real < -_TOL * scale
 
 
-def _draw_ints(rng, symbols: list) -> dict:
+def _draw_ints(rng, symbols: list, smallest: bool = False) -> dict:
+    """Integer sizes from their domain (1..3, 0..3 or -2..3); ``smallest``: the boundary case (1 or 0)."""
     ints = {}
     for s in symbols:
         if s.is_integer:
             low = 1 if s.is_positive else 0 if s.is_nonnegative else -2
-            ints[s] = sp.Integer(int(rng.integers(low, 4)))
+            ints[s] = sp.Integer(max(low, 0) if smallest else int(rng.integers(low, 4)))
     return ints
 
 
@@ -337,7 +338,7 @@ def witness_theorem(hyps: Mapping, defs: Mapping, ranges: Mapping, steps: Sequen
     symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
     rng = np.random.default_rng(seed + zlib.crc32(repr(sorted(map(str, symbols))).encode()))
     pts = []
-    sizes = [_draw_ints(rng, symbols) for _ in range(_SIZES)]  # few integer choices: each is compiled once
+    sizes = [_draw_ints(rng, symbols, smallest=k == 0) for k in range(_SIZES)]  # each compiled once
     if len(sizes) > 1 and sizes[0] == sizes[1]:
         sizes[1] = {s: v + 1 if v < 3 else v - 1 for s, v in sizes[1].items()}
     for k in range(points * 5):
