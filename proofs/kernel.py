@@ -570,6 +570,8 @@ def _integrate(ctx, rel, why):
     if not isinstance(rel, sp.Equality) or not rel.lhs.has(sp.Integral):
         ctx.fail("Integrate needs 'integral = value'")
     for integral in rel.lhs.atoms(sp.Integral):
+        if len(integral.limits) != 1:
+            ctx.fail(f"{integral}: only single integrals are evaluated; an iterated one needs Fubini's theorem")
         for x, *bounds in integral.limits:
             if len(bounds) != 2 or tuple(bounds) != (-sp.oo, sp.oo) or not _dominated(integral.function, x):
                 ctx.fail(f"cannot establish absolute convergence of {integral}: only integrals over the real "

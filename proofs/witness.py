@@ -28,14 +28,14 @@ import sympy as sp
 from scipy import integrate
 from sympy.core.function import AppliedUndef
 
-from .objects import KL, Density, Opaque
+from .objects import KL, Density, KLNormal, Opaque
 
 __all__ = ["POINTS", "witness_theorem", "surely_nonzero"]
 
 #: Admissible points per step.
 POINTS = 20
 #: Choices of the integer sizes per theorem (each is compiled once; the real values differ at every point).
-_SIZES = 2
+_SIZES = 3
 _TOL = 1e-7  # relative; quadrature in float64 is good to about 1e-12
 _ERRORS = (TypeError, ValueError, ZeroDivisionError, OverflowError, NotImplementedError, AttributeError,
            KeyError, IndexError, RecursionError)
@@ -83,12 +83,19 @@ def _concrete(e: sp.Basic, ints: tuple) -> tuple[sp.Basic, list]:
 
     e = e.replace(lambda x: isinstance(x, sp.Indexed), indexed)
     e = e.replace(lambda x: isinstance(x, KL), _kl_integral)
+    e = e.replace(lambda x: isinstance(x, KLNormal), _kl_normal)
     e = e.replace(lambda x: isinstance(x, Density), density)
     if e.has(sp.Derivative):
         e = e.doit(deep=True, integrals=False) if not e.has(sp.Integral) else e
     if e.has(Opaque, sp.Indexed, AppliedUndef, sp.Sum, sp.Derivative, sp.Lambda):
         raise _Skip("an object with no numeric value")
     return e, sorted(params.items(), key=lambda kv: kv[0].name)
+
+
+def _kl_normal(k: KLNormal) -> sp.Expr:
+    """KL(N(m, S) || N(0, I)) by the textbook formula (tr S + m'm - d - log det S)/2 (Kullback 1959)."""
+    mean, cov = k.args
+    return (cov.trace() + (mean.T * mean)[0, 0] - cov.shape[0] - sp.log(cov.det())) / 2
 
 
 def _kl_integral(k: KL) -> sp.Integral:
@@ -277,20 +284,21 @@ class _Evaluator:
         return "ge", (lhs - rhs) if isinstance(rel, (sp.GreaterThan, sp.StrictGreaterThan)) else (rhs - lhs), scale
 
 
-def _fails(kind: str, gap: complex, scale: float) -> bool:
-    scale = scale - 1 + 1e-3  # relative to the sides (an absolute floor of 1e-10 for sides that vanish)
-    if not np.isfinite(gap) or abs(gap.imag) > _TOL * scale:
+def _fails(kind: str, gap: complex, scale: float, tol: float = _TOL) -> bool:
+    """Relative to the sides, with an absolute floor (1e-10 for quadrature, 1e-15 at 30 digits)."""
+    scale = scale - 1 + 1e-3
+    if not np.isfinite(gap) or abs(gap.imag) > tol * scale:
         return True
-    return abs(gap) > _TOL * scale if kind == "eq" else gap.real < -_TOL * scale
+    return abs(gap) > tol * scale if kind == "eq" else gap.real < -tol * scale
 
 
-def _draw_ints(rng, symbols: list, smallest: bool = False) -> dict:
-    """Integer sizes from their domain (1..3, 0..3 or -2..3); ``smallest``: the boundary case (1 or 0)."""
+def _draw_ints(rng, symbols: list, smallest: int = 0) -> dict:
+    """Integer sizes from their domain (1..3, 0..3 or -2..3); ``smallest`` 1: the boundary (1 or 0), 2: -1 or 2."""
     ints = {}
     for s in symbols:
         if s.is_integer:
             low = 1 if s.is_positive else 0 if s.is_nonnegative else -2
-            ints[s] = sp.Integer(max(low, 0) if smallest else int(rng.integers(low, 4)))
+            ints[s] = sp.Integer({0: int(rng.integers(low, 4)), 1: max(low, 0), 2: -1 if low < 0 else 2}[smallest])
     return ints
 
 
@@ -315,6 +323,11 @@ def _sample(rng, ev: _Evaluator, hyps: Mapping, ranges: Mapping, symbols: list, 
                 rest = h.lhs - sp.Poly(h.lhs, target).coeff_monomial(target) * target
                 reals[target] = (ev.value(h.rhs, pt) - ev.value(rest, pt)).real / float(
                     sp.Poly(h.lhs, target).coeff_monomial(target).xreplace({k: v for k, v in reals.items()}))
+        elif isinstance(h, (sp.GreaterThan, sp.StrictGreaterThan, sp.LessThan, sp.StrictLessThan)) and \
+                isinstance(h.lhs, sp.Symbol) and h.lhs in reals and h.lhs not in h.rhs.free_symbols:
+            bound = ev.value(h.rhs, pt).real
+            up = isinstance(h, (sp.GreaterThan, sp.StrictGreaterThan))
+            reals[h.lhs] = bound + (1 if up else -1) * float(rng.uniform(0.0, 2.0))
         for s in symbols:
             if s in reals and s.is_positive and not reals[s] > 0:
                 return None
@@ -338,7 +351,7 @@ def witness_theorem(hyps: Mapping, defs: Mapping, ranges: Mapping, steps: Sequen
     symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
     rng = np.random.default_rng(seed + zlib.crc32(repr(sorted(map(str, symbols))).encode()))
     pts = []
-    sizes = [_draw_ints(rng, symbols, smallest=k == 0) for k in range(_SIZES)]  # each compiled once
+    sizes = [_draw_ints(rng, symbols, smallest=(1, 0, 2)[k % 3]) for k in range(_SIZES)]  # each compiled once
     if len(sizes) > 1 and sizes[0] == sizes[1]:
         sizes[1] = {s: v + 1 if v < 3 else v - 1 for s, v in sizes[1].items()}
     for k in range(points * 5):
@@ -354,12 +367,13 @@ def witness_theorem(hyps: Mapping, defs: Mapping, ranges: Mapping, steps: Sequen
         done, problem = 0, ""
         for pt in pts:
             try:
-                kind, gap, scale = ev.gap(rel, pt)
-                if _fails(kind, gap, scale):
+                exact = not rel.has(sp.Integral, KL)
+                kind, gap, scale = ev.gap(rel, pt, 30 if exact else 0)
+                if not exact and _fails(kind, gap, scale):
                     kind, gap, scale = ev.gap(rel, pt, 30)
             except (_Skip, *_ERRORS):
                 break
-            if _fails(kind, gap, scale):
+            if _fails(kind, gap, scale, 1e-12 if exact else _TOL):
                 where = {str(k): (int(v) if isinstance(v, sp.Integer) else round(v, 4))
                          for k, v in {**pt.ints, **pt.reals}.items()}
                 problem = (f"the sides {'differ' if kind == 'eq' else 'are in the wrong order'} by "
