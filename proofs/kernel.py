@@ -162,6 +162,16 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
 
 # --- reduction: opaque atoms, rewriting, sign ---------------------------------------------------------
 def _opaque(expr: sp.Basic) -> sp.Basic:
+    """Cached :func:`_opaque_uncached` (the congruence classes of an expression's atoms are found once)."""
+    return _opaque_cached(expr, _REWRITE[-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _opaque_cached(expr: sp.Basic, rules: tuple) -> sp.Basic:
+    return _opaque_uncached(expr)
+
+
+def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
     """Integrals and opaque objects (KL ...) become reserved functions of their free symbols.
 
     Two atoms share one function only when congruent: same class and limits,
@@ -290,6 +300,7 @@ def is_positive(expr: sp.Expr) -> bool:
 def clear_cache() -> None:
     """Forget remembered reductions, so the next check is cold."""
     _decide.cache_clear()
+    _opaque_cached.cache_clear()
 
 
 def _normal(rel: sp.Basic) -> tuple[str, sp.Expr]:
