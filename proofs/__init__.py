@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from .axioms import AXIOMS
 from .chain import CHAIN
-from .checker import Axiom, ProofError, Step, Theorem, TheoremReport
+from .checker import Axiom, ProofError, Step, Theorem, TheoremReport, Thm
 from .convexity import LOG_SUM, MIXTURE_INEQUALITY, T_LOG_T_CONVEX
 from .gaussian import (KL_DIAGONAL, KL_FULL_COVARIANCE, KL_FULL_TO_DIAGONAL, KL_PRODUCT, KL_STANDARD,
                        KL_TWO_GAUSSIANS)
 from .information import ENTROPY_BELOW_LOG_N, GAP_IDENTITY, GAP_NONNEGATIVE, MI_BELOW_ENTROPY
 from .moments import HADAMARD_2D, MOMENT_MATCHING, MOMENTS_MATCH_1D
 
-__all__ = ["AXIOMS", "THEOREMS", "Axiom", "ProofError", "Step", "Theorem", "TheoremReport", "check_all", "theorem"]
+__all__ = ["AXIOMS", "THEOREMS", "Axiom", "ProofError", "Step", "Theorem", "TheoremReport", "Thm", "check_all", "theorem"]
 
 #: Every theorem, each after the theorems it uses.
 THEOREMS: tuple[Theorem, ...] = (
@@ -54,11 +54,14 @@ def theorem(name: str) -> Theorem:
     raise KeyError(f"no theorem named {name!r}; known: {', '.join(t.name for t in THEOREMS)}")
 
 
-def check_all(theorems: tuple[Theorem, ...] = THEOREMS) -> list[TheoremReport]:
-    """Check every theorem once, in order; raise :class:`ProofError` at the first failure."""
-    proved: set[str] = set()
+def check_all(theorems: tuple[Theorem, ...] = THEOREMS, witness: bool = True) -> list[TheoremReport]:
+    """Check every theorem once, in order, through the kernel; raise :class:`ProofError` at the first failure.
+
+    ``witness=False`` skips the numeric witness (the symbolic check alone).
+    """
+    proved: list[Thm] = []
     reports = []
     for t in theorems:
-        reports.append(t.check(proved))
-        proved.add(t.name)
+        reports.append(t.check(proved, witness))
+        proved.append(reports[-1].thm)
     return reports

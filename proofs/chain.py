@@ -12,7 +12,7 @@ import sympy as sp
 
 from .checker import ByTheorem, Combine, Step, Theorem
 from .convexity import MIXTURE_INEQUALITY
-from .gaussian import KLNormal
+from .objects import KLNormal
 from .information import ENTROPY_BELOW_LOG_N, GAP_IDENTITY, MI_BELOW_ENTROPY, MUTUAL_INFORMATION
 from .mixture import MIXTURE_DEFINITIONS, N, P, QBAR, WEIGHTS_SUM_TO_ONE, avg_kl, entropy_w, kl
 from .moments import GDIAGL, GL, HADAMARD_2D, MATCH, MOMENT_MATCHING, _m2, _S, _Sd
@@ -31,8 +31,9 @@ CHAIN = Theorem(
     name="chain",
     title="the chain from the script's plotted quantity to the latent loss",
     conclusion=_links,
-    hypotheses={"w": WEIGHTS_SUM_TO_ONE, "match": MATCH, "pd": sp.Gt(_S.det(), 0)},
-    definitions={**MIXTURE_DEFINITIONS, kl(GL, P): KLNormal(_m2, _S), kl(GDIAGL, P): KLNormal(_m2, _Sd)},
+    hypotheses={"w": WEIGHTS_SUM_TO_ONE, "match": MATCH.xreplace(MIXTURE_DEFINITIONS), "pd": sp.Gt(_S.det(), 0),
+                "G": sp.Eq(kl(GL, P), KLNormal(_m2, _S)), "Gdiag": sp.Eq(kl(GDIAGL, P), KLNormal(_m2, _Sd))},
+    definitions=MIXTURE_DEFINITIONS,
     uses=(HADAMARD_2D, MOMENT_MATCHING, MIXTURE_INEQUALITY, GAP_IDENTITY, MI_BELOW_ENTROPY, ENTROPY_BELOW_LOG_N),
     summary=r"$p = \mathcal N(0, I)$; $G = \mathcal N(\bar\mu, \bar\Sigma)$ has the mean and covariance of "
             r"$\bar q$ (hypothesis match); $G_{\mathrm{diag}} = \mathcal N(\bar\mu, \operatorname{diag}\bar\Sigma)$. "

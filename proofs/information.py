@@ -78,6 +78,7 @@ MI_BELOW_ENTROPY = Theorem(
     conclusion=sp.Le(MUTUAL_INFORMATION, entropy_w),
     hypotheses={"w": WEIGHTS_SUM_TO_ONE},
     definitions=MIXTURE_DEFINITIONS,
+    ranges={i: (1, N)},
     summary=r"Because $w_i q_i(z) \le \bar q(z)$, $\log(q_i/\bar q) \le -\log w_i$ at every point.",
     steps=[
         Step("1", sp.Le(_wq, qbar(z)),
@@ -89,7 +90,7 @@ MI_BELOW_ENTROPY = Theorem(
              ByAxiom(ax.MONOTONE_INTEGRAL, f=-sp.log(w[i]) * q(i, z), g=_to_qbar, variables=(z,))),
         Step("6", sp.Eq(sp.Integral(-sp.log(w[i]) * q(i, z), R), -sp.log(w[i]) * sp.Integral(q(i, z), R)),
              ByAxiom(ax.LINEARITY, variables=(z,), coefficients=[-sp.log(w[i])], functions=[q(i, z)])),
-        Step("7", sp.Eq(sp.Integral(q(i, z), R), 1), ByAxiom(ax.NORMALIZATION, f=q(i, z), variables=(z,))),
+        Step("7", sp.Eq(sp.Integral(q(i, z), R), 1), ByAxiom(ax.NORMALIZATION, f=sp.Lambda(z, q(i, z)))),
         Step("8", sp.Eq(kl(Q, QBAR), sp.Integral(_to_qbar, R)), ByAxiom(ax.KL_DEFINITION, f=Q, g=QBAR)),
         Step("9", sp.Le(kl(Q, QBAR), -sp.log(w[i])),
              Combine("5", ("6", -1), ("7", sp.log(w[i])), ("8", -1))),

@@ -30,9 +30,8 @@ QBAR = sp.Lambda(z, qbar(z))
 
 WEIGHTS_SUM_TO_ONE = sp.Eq(sp.Sum(w[i], (i, 1, N)), 1)
 
-#: Unfolded by the checker during algebra: the weights sum to one, and q̄ is the mixture.
+#: The definition of q̄ as the mixture (the weights' sum is the hypothesis WEIGHTS_SUM_TO_ONE).
 MIXTURE_DEFINITIONS = {
-    sp.Sum(w[i], (i, 1, N)): sp.Integer(1),
     qbar(z): sp.Sum(w[i] * q(i, z), (i, 1, N)),
 }
 

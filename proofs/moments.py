@@ -18,7 +18,7 @@ import sympy as sp
 
 from . import axioms as ax
 from .checker import Algebra, ByAxiom, ByTheorem, Combine, Integrate, Step, Theorem
-from .gaussian import KL_FULL_COVARIANCE, KLNormal, _mean, _symmetric, full_covariance_closed_form
+from .gaussian import KL_FULL_COVARIANCE, KLNormal, _mean, _symmetric, full_covariance_closed_form, positive_definite
 from .mixture import N, P, QBAR, R, i, kl, p, qbar, w
 from .objects import density, gaussian_pdf, z
 
@@ -78,7 +78,7 @@ MOMENTS_MATCH_1D = Theorem(
         "mean": sp.Eq(mbar, sp.Sum(w[i] * m[i], (i, 1, N))),
         "variance": sp.Eq(s2bar + mbar**2, sp.Sum(w[i] * (v[i] + m[i] ** 2), (i, 1, N))),
     },
-    definitions={sp.Sum(w[i], (i, 1, N)): sp.Integer(1), qbar(z): sp.Sum(w[i] * _qi, (i, 1, N))},
+    definitions={qbar(z): sp.Sum(w[i] * _qi, (i, 1, N))},
     summary=r"$q_i = \mathcal N(m_i, v_i)$, $\bar q = \sum_i w_i q_i$, $G = \mathcal N(\bar\mu, \bar s^2)$ with the mean and variance of $\bar q$, $p = \mathcal N(0, 1)$.",
     steps=[
         Step("1", sp.Eq(sp.Integral(qbar(z) * sp.log(_G1 / _p1), R), sp.Integral(qbar(z) * _quad, R)), Algebra(),
@@ -86,7 +86,7 @@ MOMENTS_MATCH_1D = Theorem(
         Step("2", sp.Eq(sp.Integral(qbar(z) * _quad, R),
                         c0 * sp.Integral(qbar(z), R) + c1 * sp.Integral(z * qbar(z), R) + c2 * sp.Integral(z**2 * qbar(z), R)),
              ByAxiom(ax.LINEARITY, variables=(z,), coefficients=[c0, c1, c2], functions=[qbar(z), z * qbar(z), z**2 * qbar(z)])),
-        Step("3", sp.Eq(sp.Integral(qbar(z), R), 1), ByAxiom(ax.NORMALIZATION, f=qbar(z), variables=(z,))),
+        Step("3", sp.Eq(sp.Integral(qbar(z), R), 1), ByAxiom(ax.NORMALIZATION, f=sp.Lambda(z, qbar(z)))),
         Step("4", sp.Eq(sp.Integral(z * qbar(z), R), sp.Sum(w[i] * sp.Integral(z * _qi, R), (i, 1, N))),
              ByAxiom(ax.LINEARITY, variables=(z,), summand=(w[i], z * _qi, (i, 1, N)))),
         Step("5", sp.Eq(sp.Integral(z**2 * qbar(z), R), sp.Sum(w[i] * sp.Integral(z**2 * _qi, R), (i, 1, N))),
@@ -111,7 +111,7 @@ HADAMARD_2D = Theorem(
     name="hadamard_2d",
     title="dropping the covariance lowers the KL to the standard normal (d = 2)",
     conclusion=sp.Ge(KLNormal(_m2, _S), KLNormal(_m2, _Sd)),
-    hypotheses={"pd": sp.Gt(_S.det(), 0)},
+    hypotheses=positive_definite(_S),
     uses=(KL_FULL_COVARIANCE[2],),
     summary=r"Hadamard's inequality $\det S \le S_{11} S_{22}$ for a positive-definite $S$.",
     steps=[

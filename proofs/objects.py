@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["Density", "density", "KL", "NamedQuantity", "z", "gaussian_pdf", "gaussians"]
+__all__ = ["Density", "density", "KL", "Opaque", "GaussianExpectation", "KLNormal", "NamedQuantity", "z",
+           "gaussian_pdf", "gaussians"]
 
 #: The integration variable of every one-dimensional derivation.
 z = sp.Symbol("z", real=True)
@@ -62,7 +63,11 @@ def _density_latex(printer, f: sp.Lambda) -> str:
     return printer._print(body)
 
 
-class KL(sp.Function):
+class Opaque(sp.Function):
+    """An object algebra never looks inside (a KL term, an expectation): equal only when congruent."""
+
+
+class KL(Opaque):
     """Unevaluated KL(f || g) of two densities ``f, g`` given as ``Lambda(z, ...)``."""
 
     nargs = 2
@@ -74,6 +79,30 @@ class KL(sp.Function):
             r"\operatorname{KL}\left(" + _density_latex(printer, f)
             + r"\,\middle\|\," + _density_latex(printer, g) + r"\right)"
         )
+
+
+class GaussianExpectation(Opaque):
+    """Unevaluated E[h(z)] for z ~ N(mean, cov): arguments h, the point (a column of symbols), mean, cov."""
+
+    nargs = 4
+    is_real = True
+
+    def _latex(self, printer):
+        h, _, mean, cov = self.args
+        return (r"\mathbb E_{\mathcal N\left(" + printer._print(mean) + ", " + printer._print(cov) + r"\right)}"
+                r"\left[" + printer._print(h) + r"\right]")
+
+
+class KLNormal(Opaque):
+    """Unevaluated KL(N(m, S) || N(0, I)) for a mean vector and covariance matrix."""
+
+    nargs = 2
+    is_real = True
+
+    def _latex(self, printer):
+        mean, cov = self.args
+        return (r"\operatorname{KL}\left(\mathcal N\left(" + printer._print(mean) + ", "
+                + printer._print(cov) + r"\right)\,\middle\|\,\mathcal N(0, I)\right)")
 
 
 class NamedQuantity(sp.Symbol):
