@@ -21,9 +21,9 @@ from typing import Any
 import weakref
 
 import sympy as sp
-from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.core.function import AppliedUndef
 
-from .objects import Density, Opaque
+from .objects import Density, GaussianExpectation, Opaque
 
 _APPLIED = (AppliedUndef, Density)  # applications of named functions and densities
 
@@ -48,8 +48,15 @@ def _names(e: Any) -> set[str]:
     return out | {b.name for b in e.atoms(sp.IndexedBase)}
 
 
+#: The functions a checked statement may apply, besides densities, undefined functions and the opaque objects
+#: (KL, expectations): elementary ones.  sympy's evaluations of special and combinatorial functions are not
+#: trusted at the edges of their domains (it takes binomial(n, n) = 1 for every integer n, and a sum of
+#: binomials to 0 at n = 0), so a statement that uses one is refused rather than simplified.
+_FUNCTIONS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.Abs, sp.sign, sp.Piecewise)
+
+
 def _clean(e: Any, what: str) -> None:
-    """No Float, NaN or complex infinity; no name in the kernel's reserved space."""
+    """No Float, NaN or complex infinity; no function outside the vocabulary; no name in the kernel's reserved space."""
     items = e.values() if isinstance(e, Mapping) else (e if isinstance(e, (list, tuple)) else (e,))
     for x in items:
         if isinstance(x, (list, tuple, Mapping)):
@@ -63,6 +70,11 @@ def _clean(e: Any, what: str) -> None:
                              "use exact rationals")
         if x.has(sp.nan, sp.zoo):
             raise ProofError(f"{what}: contains nan or complex infinity")
+        outside = sorted({type(f).__name__ for f in x.atoms(sp.Function)
+                          if not isinstance(f, (*_APPLIED, Opaque)) and type(f) not in _FUNCTIONS})
+        if outside:
+            raise ProofError(f"{what}: applies {', '.join(outside)}, outside the kernel's functions (elementary "
+                             "functions, densities, KL and expectations); sympy's closed forms for it are not trusted")
         if any(n.startswith(RESERVED) for n in _names(x)):
             raise ProofError(f"{what}: a name starting with {RESERVED!r} is reserved for the kernel")
         for s in x.atoms(sp.Sum, sp.Product):
@@ -142,6 +154,11 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             return app(v, args) if isinstance(v, sp.Lambda) else v(*args)
         if isinstance(x, sp.Derivative) and set(x.variables) & set(m):
             raise ProofError(f"cannot substitute the variable of the derivative {x}")
+        if isinstance(x, GaussianExpectation):  # the point is bound: renamed, never substituted
+            h, point, mean, cov = x.args
+            inner = {k: v for k, v in m.items() if isinstance(k, type) or not (k.free_symbols & x.bound_symbols)}
+            ren = {b: _fresh(b) for b in x.bound_symbols if b in danger}
+            return x.func(walk(h.xreplace(ren), inner), point.xreplace(ren), walk(mean, m), walk(cov, m))
         if isinstance(x, (sp.concrete.expr_with_limits.ExprWithLimits, sp.Lambda)):
             bound = list(x.signature) if isinstance(x, sp.Lambda) else [lim[0] for lim in x.limits]
             inner = {k: v for k, v in m.items() if isinstance(k, type) or not (k.free_symbols & set(bound))}
@@ -211,6 +228,10 @@ def _congruent(a: sp.Basic, b: sp.Basic) -> bool:
     if isinstance(a, sp.Integral):  # integrands compared at fresh points: no fact about a free z reaches a bound z
         fresh = {lim[0]: _fresh(lim[0]) for lim in a.limits}
         return a.limits == b.limits and is_zero(a.function.xreplace(fresh) - b.function.xreplace(fresh))
+    if isinstance(a, GaussianExpectation):  # integrands compared at fresh points, as for integrals
+        fresh = {s: _fresh(s) for s in a.bound_symbols}
+        return (a.args[1] == b.args[1] and all(_same_arg(x, y) for x, y in zip(a.args[2:], b.args[2:]))
+                and is_zero(a.args[0].xreplace(fresh) - b.args[0].xreplace(fresh)))
     return all(_same_arg(x, y) for x, y in zip(a.args, b.args))
 
 

@@ -87,6 +87,16 @@ class GaussianExpectation(Opaque):
     nargs = 4
     is_real = True
 
+    @property
+    def bound_symbols(self) -> set:
+        """The point's symbols: bound, like an integral's variable."""
+        return set(self.args[1].free_symbols)
+
+    @property
+    def free_symbols(self) -> set:
+        h, point, mean, cov = self.args
+        return (h.free_symbols - point.free_symbols) | mean.free_symbols | cov.free_symbols
+
     def _latex(self, printer):
         h, _, mean, cov = self.args
         return (r"\mathbb E_{\mathcal N\left(" + printer._print(mean) + ", " + printer._print(cov) + r"\right)}"

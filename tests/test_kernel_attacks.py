@@ -810,7 +810,7 @@ def log_of_a_square_of_a_real():
     return thm(st, Step("1", st, Algebra()))
 
 
-@attack("combine", r"step \(1\): factor gamma\(x\) on 'h' is not provably finite")
+@attack("combine", r"step \((1|statement)\): (factor gamma\(x\) on 'h' is not provably finite|applies gamma, outside)")
 def a_factor_with_a_hidden_pole():
     """x = 0 times gamma(x) 'gives' gamma(x + 1) = 0: gamma has a pole at 0 and no denominator."""
     goal = sp.Eq(sp.gamma(x + 1), 0, evaluate=False)
@@ -882,6 +882,69 @@ def a_sum_hypothesis_rewriting_a_bound_copy_of_its_size():
     return thm(goal, Step("1", goal, Algebra()), hypotheses={"w": sp.Eq(inner, 1)})
 
 
+
+# --- special functions whose sympy closed forms are wrong at the edges of their domains ---------------
+W3 = {"w3": sp.Ge(sp.Symbol("w", real=True) ** 2, 9)}   # satisfiable, but by no point the witness draws
+m_int = sp.Symbol("m", integer=True)
+
+
+@attack("function", r"step \(statement\): applies binomial, outside the kernel's functions")
+def binomial_n_n_is_one_for_every_integer():
+    """sympy takes C(n, n) = 1 for every integer n; at n = -1 it evaluates to 0: cited there, 0 = 1."""
+    lemma = Theorem(name="binom_nn", title="C(n, n) = 1", conclusion=sp.Eq(sp.binomial(m_int, m_int), 1),
+                    hypotheses=W3, steps=[Step("1", sp.Eq(sp.binomial(m_int, m_int), 1), Algebra())])
+    return lemma
+
+
+@attack("function", r"applies binomial, outside the kernel's functions")
+def alternating_binomial_sum_vanishes_at_zero():
+    """Σ_{i=0}^{n} (-1)^i C(n, i) = 0 is false at n = 0 (it is 1); sympy's closed form is 0."""
+    k = sp.Symbol("n", integer=True, nonnegative=True)
+    st = sp.Eq(sp.Sum((-1) ** i * sp.binomial(k, i), (i, 0, k)), 0)
+    return thm(st, Step("1", st, Algebra()), hypotheses=W3)
+
+
+@attack("function", r"applies gamma, outside the kernel's functions")
+def gamma_pole_as_a_value():
+    st = sp.Eq(sp.gamma(x + 1), x * sp.gamma(x))
+    return thm(st, Step("1", st, Algebra()))
+
+
+@attack("function", r"applies factorial, outside the kernel's functions")
+def factorial_of_a_negative_integer():
+    """sympy's factorial(n) for a symbolic integer n hides that it is undefined (zoo) below 0."""
+    st = sp.Eq(sp.factorial(m_int + 1), (m_int + 1) * sp.factorial(m_int))
+    return thm(st, Step("1", st, Algebra()))
+
+
+
+
+# --- a bound point: the sample point of an expectation is not a free symbol ---------------------------
+def _expectation(h):
+    from proofs.objects import GaussianExpectation
+    return GaussianExpectation(h, sp.Matrix([[z]]), sp.Matrix([[0]]), sp.Matrix([[1]]))
+
+
+@attack("names", r"step \(3\): does not follow from 1, 2")
+def a_hypothesis_on_the_point_of_an_expectation():
+    """Under z = 3, E[(z - 3)^2] (= 1 + 9 for z ~ N(0, 1)) and E[0] must stay different: 0 = 10 otherwise."""
+    M = sp.Matrix
+    goal = sp.Eq(0, 10, evaluate=False)
+    quad = dict(point=M([[z]]), mean=M([[0]]), cov=M([[1]]))
+    return thm(goal,
+               Step("1", sp.Eq(_expectation((z - 3) ** 2), 10, evaluate=False),
+                    ByAxiom(ax.QUADRATIC_EXPECTATION, **quad, A=M([[1]]), a=M([[3]]))),
+               Step("2", sp.Eq(_expectation(sp.Integer(0)), 0, evaluate=False),
+                    ByAxiom(ax.QUADRATIC_EXPECTATION, **quad, A=M([[0]]), a=M([[0]]))),
+               Step("3", goal, Combine("1", ("2", -1))), hypotheses={"h": sp.Eq(z, 3)})
+
+
+@attack("names", r"step \(1\): algebra: .*does not reduce to 0")
+def expectations_identified_through_their_point():
+    st = sp.Eq(_expectation((z - 3) ** 2), _expectation(sp.Integer(0)), evaluate=False)
+    return thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(z, 3)})
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
@@ -939,7 +1002,11 @@ def test_witness_rejects_a_tiny_false_gap(monkeypatch):
 
 
 def test_witness_draws_zero_for_a_nonnegative_integer(monkeypatch):
-    """sympy calls the alternating binomial sum 0 for every n >= 0; at n = 0 it is 1."""
+    """sympy calls the alternating binomial sum 0 for every n >= 0; at n = 0 it is 1.
+
+    binomial is outside the kernel's functions; with it let in, the witness alone still catches the step.
+    """
+    monkeypatch.setattr(kernel, "_FUNCTIONS", (*kernel._FUNCTIONS, sp.binomial))
     n0 = sp.Symbol("n", integer=True, nonnegative=True)
     k0 = sp.Symbol("k", integer=True, nonnegative=True)
     st = sp.Eq(sp.Sum((-1) ** k0 * sp.binomial(n0, k0), (k0, 0, n0)), 0, evaluate=False)
@@ -947,8 +1014,9 @@ def test_witness_draws_zero_for_a_nonnegative_integer(monkeypatch):
         thm(st, Step("1", st, Algebra())).check([], witness=True)
 
 
-def test_witness_satisfies_a_bound_on_an_unused_symbol():
+def test_witness_satisfies_a_bound_on_an_unused_symbol(monkeypatch):
     """A hypothesis w >= 3 on an unused symbol does not leave the witness without points."""
+    monkeypatch.setattr(kernel, "_FUNCTIONS", (*kernel._FUNCTIONS, sp.binomial))
     wv = sp.Symbol("w", real=True)
     n1 = sp.Symbol("n", integer=True)
     st = sp.Eq(sp.binomial(n1, n1), 1, evaluate=False)
@@ -956,8 +1024,9 @@ def test_witness_satisfies_a_bound_on_an_unused_symbol():
         thm(st, Step("1", st, Algebra()), hypotheses={"w3": sp.Ge(wv, 3)}).check([], witness=True)
 
 
-def test_witness_evaluates_gaussian_kl_terms():
+def test_witness_evaluates_gaussian_kl_terms(monkeypatch):
     """KLNormal atoms are evaluated by the textbook formula, so a wrong mean identity inside one is caught."""
+    monkeypatch.setattr(kernel, "_FUNCTIONS", (*kernel._FUNCTIONS, sp.binomial))
     from proofs.objects import KLNormal
     n0 = sp.Symbol("n", integer=True, nonnegative=True)
     k0 = sp.Symbol("k", integer=True, nonnegative=True)
