@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 
 from kl_audit.cli import main
 from numeric import (DiagonalMixture, Prior, avg_kl, kl_diag_standard, kl_full_standard, kl_monte_carlo,
-                     kl_quadrature_1d, log_density, mutual_information_quadrature_1d, reproduce)
+                     kl_quadrature_1d, log_density, reproduce)
 
 M = np.zeros((3, 2))
 V = np.ones((3, 2))
