@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["bhattacharyya_block", "log_group_size"]
+__all__ = ["bhattacharyya_block", "direct_log_terms", "kl_bhattacharyya_block", "log_group_size"]
 
 
 def log_group_size(variances: np.ndarray) -> int:
@@ -44,3 +44,52 @@ def bhattacharyya_block(mi, vi, m, v, half_logdet_i, half_logdet, group, out):  
                 logs += np.log(prod)
                 k = stop
             out[r, j] = 0.25 * quad + 0.5 * logs - 0.5 * (half_logdet_i[r] + half_logdet[j])
+
+
+@njit(nogil=True, cache=True)
+def direct_log_terms(z, centred, inv_v, const, minus_shift, out):  # pragma: no cover - compiled
+    """out[r, j] = const_j - ½ Σ_k (z_rk - m_jk)² / v_jk + minus_shift_r: the log-terms without expansion.
+
+    Called from several threads at once (no ``parallel``; the GIL is released).
+    """
+    rows, d = z.shape
+    n = centred.shape[0]
+    for r in range(rows):
+        for j in range(n):
+            quad = 0.0
+            for k in range(d):
+                diff = z[r, k] - centred[j, k]
+                quad += diff * diff * inv_v[j, k]
+            out[r, j] = const[j] - 0.5 * quad + minus_shift[r]
+
+
+@njit(parallel=True, cache=True)
+def kl_bhattacharyya_block(mi, vi, m, v, half_logdet_i, half_logdet, group, kl, bd):  # pragma: no cover - compiled
+    """kl[r, j] = KL(q_r || q_j) and bd[r, j] = BD(q_r, q_j) for row r of (mi, vi) and component j of (m, v).
+
+    KL = ½ Σ_k [(v_ik + (m_ik - m_jk)²)/v_jk - 1] + ½ Σ_k log v_jk - ½ Σ_k log v_ik, in the direct
+    form (no expansion of the square, so no cancellation for means far from the origin);
+    BD as in :func:`bhattacharyya_block`.  One pass over (m, v) gives both.
+    """
+    rows, d = mi.shape
+    n = m.shape[0]
+    for r in prange(rows):
+        for j in range(n):
+            quad = 0.0
+            ratio = 0.0
+            logs = 0.0
+            k = 0
+            while k < d:
+                stop = min(k + group, d)
+                prod = 1.0
+                for kk in range(k, stop):
+                    s = vi[r, kk] + v[j, kk]
+                    diff = mi[r, kk] - m[j, kk]
+                    sq = diff * diff
+                    quad += sq / s
+                    ratio += (vi[r, kk] + sq) / v[j, kk]
+                    prod *= 0.5 * s
+                logs += np.log(prod)
+                k = stop
+            kl[r, j] = 0.5 * (ratio - d) + half_logdet[j] - half_logdet_i[r]
+            bd[r, j] = 0.25 * quad + 0.5 * logs - 0.5 * (half_logdet_i[r] + half_logdet[j])
