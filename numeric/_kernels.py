@@ -1,49 +1,21 @@
-"""Compiled kernels (numba) for the N x N pairwise quantities that have no matrix-product form."""
+"""Compiled kernels (numba): the pairwise distances, and the mixture log-terms in the direct form."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["bhattacharyya_block", "direct_log_terms", "kl_bhattacharyya_block", "log_group_size"]
+__all__ = ["direct_log_terms", "kl_bhattacharyya_block", "log_group_size"]
 
 
-def log_group_size(variances: np.ndarray) -> int:
+def log_group_size(log_variances: np.ndarray) -> int:
     """How many coordinates' v̄ = (v_i + v_j)/2 can be multiplied before one log without over- or underflow.
 
     Every v̄ lies within the range of the variances, so a product of g of them stays
     inside float64 while g·max|log v| < 700.
     """
-    biggest = float(np.abs(np.log(variances)).max())
+    biggest = float(np.abs(log_variances).max())
     return int(max(1, min(16, 700 // max(biggest, 1.0))))
-
-
-@njit(parallel=True, cache=True)
-def bhattacharyya_block(mi, vi, m, v, half_logdet_i, half_logdet, group, out):  # pragma: no cover - compiled
-    """out[r, j] = BD between row r of (mi, vi) and component j of (m, v).
-
-    BD = ¼ Σ_k (m_ik - m_jk)² / (v_ik + v_jk) + ½ Σ_k log v̄_k - ¼ Σ_k log v_ik - ¼ Σ_k log v_jk,
-    with v̄ = (v_i + v_j)/2; ``half_logdet`` holds ½ Σ_k log v_jk; the v̄ are multiplied
-    ``group`` at a time before each log.
-    """
-    rows, d = mi.shape
-    n = m.shape[0]
-    for r in prange(rows):
-        for j in range(n):
-            quad = 0.0
-            logs = 0.0
-            k = 0
-            while k < d:
-                stop = min(k + group, d)
-                prod = 1.0
-                for kk in range(k, stop):
-                    s = vi[r, kk] + v[j, kk]
-                    diff = mi[r, kk] - m[j, kk]
-                    quad += diff * diff / s
-                    prod *= 0.5 * s
-                logs += np.log(prod)
-                k = stop
-            out[r, j] = 0.25 * quad + 0.5 * logs - 0.5 * (half_logdet_i[r] + half_logdet[j])
 
 
 @njit(nogil=True, cache=True)
@@ -69,7 +41,9 @@ def kl_bhattacharyya_block(mi, vi, m, v, half_logdet_i, half_logdet, group, kl, 
 
     KL = ½ Σ_k [(v_ik + (m_ik - m_jk)²)/v_jk - 1] + ½ Σ_k log v_jk - ½ Σ_k log v_ik, in the direct
     form (no expansion of the square, so no cancellation for means far from the origin);
-    BD as in :func:`bhattacharyya_block`.  One pass over (m, v) gives both.
+    BD = ¼ Σ_k (m_ik - m_jk)² / (v_ik + v_jk) + ½ Σ_k log v̄_k - ¼ Σ_k log v_ik - ¼ Σ_k log v_jk,
+    with v̄ = (v_i + v_j)/2 multiplied ``group`` at a time before each log; ``half_logdet``
+    holds ½ Σ_k log v_jk.  One pass over (m, v) gives both.
     """
     rows, d = mi.shape
     n = m.shape[0]

@@ -12,56 +12,76 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import bhattacharyya_block, log_group_size
-from .density import DEFAULT_CHUNK_BYTES, logsumexp_rows
+from ._kernels import kl_bhattacharyya_block, log_group_size
+from .density import logsumexp_rows
 from .mixture import DiagonalMixture, Prior, avg_kl
+
+#: Working memory for the (rows x N) blocks of D and BD (each row is scored on its own core).
+DEFAULT_CHUNK_BYTES = 64 * 2**20
 
 __all__ = ["BoundsEstimate", "pairwise_bhattacharyya", "pairwise_bounds", "pairwise_bounds_sampled", "pairwise_kl",
            "pairwise_row_terms"]
 
 
-def pairwise_kl(mix: DiagonalMixture, rows: slice = slice(None)) -> NDArray[np.float64]:
-    """D_ij = KL(q_i || q_j) for i in ``rows`` and every j, shape (len(rows), N), by matrix products.
+def _pairwise_block(mix: DiagonalMixture, rows: slice | NDArray[np.int64],
+                    prepared: tuple[NDArray[np.float64], int] | None = None
+                    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(D, BD) for i in ``rows`` and every j, each of shape (len(rows), N), by one compiled pass.
 
-    ½ Σ_k [log v_jk - log v_ik + (v_ik + m_ik² - 2 m_ik m_jk + m_jk²)/v_jk - 1].
+    Both are evaluated in the direct form (the square (m_ik - m_jk)² is never expanded), so
+    means far from the origin lose no digits; no (rows x N x d) temporary is formed.
+    ``prepared`` is ``_prepare(mix)``, computed once for many blocks.
     """
     m, v = mix.means, mix.variances
-    mi, vi = m[rows], v[rows]
-    inv_v = 1.0 / v
-    logv = np.log(v).sum(1)
-    out = (vi + mi * mi) @ inv_v.T - 2.0 * mi @ (m * inv_v).T + ((m * m) * inv_v).sum(1)
-    out += logv[None, :] - logv[rows, None] - mix.d
-    return 0.5 * out
+    half_logdet, group = prepared if prepared is not None else _prepare(mix)
+    mi, vi = np.ascontiguousarray(m[rows]), np.ascontiguousarray(v[rows])
+    kl = np.empty((mi.shape[0], mix.n))
+    bd = np.empty((mi.shape[0], mix.n))
+    kl_bhattacharyya_block(mi, vi, np.ascontiguousarray(m), np.ascontiguousarray(v), half_logdet[rows], half_logdet,
+                           group, kl, bd)
+    return kl, bd
+
+
+def _prepare(mix: DiagonalMixture) -> tuple[NDArray[np.float64], int]:
+    """½ Σ_k log v_ik, shape (N,), and the kernel's group size for the logs."""
+    log_v = np.log(mix.variances)
+    return 0.5 * log_v.sum(1), log_group_size(log_v)
+
+
+def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
+    """D_ij = KL(q_i || q_j) for i in ``rows`` and every j, shape (len(rows), N).
+
+    ½ Σ_k [log v_jk - log v_ik + (v_ik + (m_ik - m_jk)²)/v_jk - 1].
+    """
+    return _pairwise_block(mix, rows)[0]
 
 
 def pairwise_bhattacharyya(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
     """BD_ij for i in ``rows`` and every j, shape (len(rows), N).
 
-    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2,
-    evaluated by a compiled kernel (no (rows x N x d) temporary).
+    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2.
     """
-    m, v = mix.means, mix.variances
-    half_logdet = 0.5 * np.log(v).sum(1)
-    mi, vi = np.ascontiguousarray(m[rows]), np.ascontiguousarray(v[rows])
-    out = np.empty((mi.shape[0], mix.n))
-    bhattacharyya_block(mi, vi, m, v, half_logdet[rows], half_logdet, log_group_size(v), out)
-    return out
+    return _pairwise_block(mix, rows)[1]
 
 
 def pairwise_row_terms(mix: DiagonalMixture, rows: NDArray[np.int64], *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                        progress: Callable[[int], None] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """log Σ_j w_j e^{-D_ij} and log Σ_j w_j e^{-BD_ij} for each row i in ``rows``, shape (len(rows),) each.
 
-    Rows of the N x N matrices are formed a chunk at a time.
+    Rows of the N x N matrices are formed a chunk at a time, both from one pass over the mixture.
     """
     logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
     lower = np.empty(rows.size)
     upper = np.empty(rows.size)
-    block = max(1, chunk_bytes // (8 * mix.n * 4))
+    block = max(1, chunk_bytes // (8 * mix.n * 2))
+    prepared = _prepare(mix)
     for start in range(0, rows.size, block):
         idx = rows[start:start + block]
-        lower[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_kl(mix, idx), axis=1)
-        upper[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_bhattacharyya(mix, idx), axis=1)
+        kl, bd = _pairwise_block(mix, idx, prepared)
+        np.subtract(logw, kl, out=kl)
+        np.subtract(logw, bd, out=bd)
+        lower[start:start + block] = logsumexp_rows(kl, axis=1, overwrite=True)
+        upper[start:start + block] = logsumexp_rows(bd, axis=1, overwrite=True)
         if progress is not None:
             progress(idx.size)
     return lower, upper

@@ -204,7 +204,8 @@ def _score_rows(terms: DensityTerms, z: NDArray[np.float64], shift: NDArray[np.f
         else:
             np.matmul(left, terms.coef[:, start:stop], out=a)
         if known:
-            total += sum_exp_clamped(a, axis=1)
+            with np.errstate(over="ignore"):     # an overflowing row is scored again below
+                total += sum_exp_clamped(a, axis=1)
             continue
         block_top = a.max(axis=1)
         new_top = np.maximum(top, block_top)
