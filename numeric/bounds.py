@@ -24,7 +24,7 @@ __all__ = ["BoundsEstimate", "pairwise_bhattacharyya", "pairwise_bounds", "pairw
 
 
 def _pairwise_block(mix: DiagonalMixture, rows: slice | NDArray[np.int64],
-                    prepared: tuple[NDArray[np.float64], int] | None = None
+                    prepared: tuple[NDArray[np.float64], NDArray[np.float64], int] | None = None
                     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(D, BD) for i in ``rows`` and every j, each of shape (len(rows), N), by one compiled pass.
 
@@ -33,19 +33,19 @@ def _pairwise_block(mix: DiagonalMixture, rows: slice | NDArray[np.int64],
     ``prepared`` is ``_prepare(mix)``, computed once for many blocks.
     """
     m, v = mix.means, mix.variances
-    half_logdet, group = prepared if prepared is not None else _prepare(mix)
+    inv_v, half_logdet, group = prepared if prepared is not None else _prepare(mix)
     mi, vi = np.ascontiguousarray(m[rows]), np.ascontiguousarray(v[rows])
     kl = np.empty((mi.shape[0], mix.n))
     bd = np.empty((mi.shape[0], mix.n))
-    kl_bhattacharyya_block(mi, vi, np.ascontiguousarray(m), np.ascontiguousarray(v), half_logdet[rows], half_logdet,
+    kl_bhattacharyya_block(mi, vi, np.ascontiguousarray(m), np.ascontiguousarray(v), inv_v, half_logdet[rows], half_logdet,
                            group, kl, bd)
     return kl, bd
 
 
-def _prepare(mix: DiagonalMixture) -> tuple[NDArray[np.float64], int]:
-    """½ Σ_k log v_ik, shape (N,), and the kernel's group size for the logs."""
+def _prepare(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """1/v, shape (N, d); ½ Σ_k log v_ik, shape (N,); and the kernel's group size for the logs."""
     log_v = np.log(mix.variances)
-    return 0.5 * log_v.sum(1), log_group_size(log_v)
+    return 1.0 / mix.variances, 0.5 * log_v.sum(1), log_group_size(log_v)
 
 
 def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
