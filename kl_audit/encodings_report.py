@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 from numeric import DiagonalMixture, decompose  # noqa: E402
 from numeric.encodings import ACTIVE_THRESHOLD, Decomposition  # noqa: E402
 
+from .cost import announce_cost  # noqa: E402
 from .output import dump_json  # noqa: E402
 from .report import versions  # noqa: E402
 
@@ -174,6 +175,7 @@ def _markdown(data: dict) -> str:
 def build_encodings_report(mix: DiagonalMixture, source: str, folder: Path, *, n_samples: int, seed: int,
                            max_bound_rows: int, progress=None) -> dict:
     """Compute the decomposition and write report.md, report.json and figures into ``folder``."""
+    announce_cost(mix, n_samples=n_samples, max_bound_rows=max_bound_rows)
     rng = np.random.default_rng(seed)
     dec = decompose(mix, rng, n_samples=n_samples, max_bound_rows=max_bound_rows, progress=progress)
     data = _data(dec, source, n_samples, seed)
