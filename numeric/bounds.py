@@ -13,11 +13,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._kernels import kl_bhattacharyya_block, log_group_size
-from .density import logsumexp_rows
+from .density import accumulate_logsumexp
 from .mixture import DiagonalMixture, Prior, avg_kl
 
 #: Working memory for the (rows x N) blocks of D and BD (each row is scored on its own core).
 DEFAULT_CHUNK_BYTES = 64 * 2**20
+
+#: Components per tile in :func:`pairwise_row_terms` (means, variances and 1/v of a tile: 24·d·TILE bytes).
+TILE = 16_384
 
 __all__ = ["BoundsEstimate", "pairwise_bhattacharyya", "pairwise_bounds", "pairwise_bounds_sampled", "pairwise_kl",
            "pairwise_row_terms"]
@@ -68,20 +71,35 @@ def pairwise_row_terms(mix: DiagonalMixture, rows: NDArray[np.int64], *, chunk_b
                        progress: Callable[[int], None] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """log Σ_j w_j e^{-D_ij} and log Σ_j w_j e^{-BD_ij} for each row i in ``rows``, shape (len(rows),) each.
 
-    Rows of the N x N matrices are formed a chunk at a time, both from one pass over the mixture.
+    Up to 256 rows at a time meet the components a tile of :data:`TILE` at a time (a tile
+    stays in cache while every row passes over it), and each row's two sums are carried
+    across tiles as running logsumexps; both distances come from one pass.
     """
     logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
+    inv_v, half_logdet, group = _prepare(mix)
+    m, v = np.ascontiguousarray(mix.means), np.ascontiguousarray(mix.variances)
     lower = np.empty(rows.size)
     upper = np.empty(rows.size)
-    block = max(1, chunk_bytes // (8 * mix.n * 2))
-    prepared = _prepare(mix)
+    tile = min(mix.n, TILE)
+    block = int(np.clip(chunk_bytes // (8 * 2 * tile), 1, 256))
+    kl_buf, bd_buf = np.empty((block, tile)), np.empty((block, tile))
     for start in range(0, rows.size, block):
         idx = rows[start:start + block]
-        kl, bd = _pairwise_block(mix, idx, prepared)
-        np.subtract(logw, kl, out=kl)
-        np.subtract(logw, bd, out=bd)
-        lower[start:start + block] = logsumexp_rows(kl, axis=1, overwrite=True)
-        upper[start:start + block] = logsumexp_rows(bd, axis=1, overwrite=True)
+        mi, vi = np.ascontiguousarray(m[idx]), np.ascontiguousarray(v[idx])
+        top_l, top_u = np.full(idx.size, -np.inf), np.full(idx.size, -np.inf)
+        sum_l, sum_u = np.zeros(idx.size), np.zeros(idx.size)
+        for first in range(0, mix.n, tile):
+            cols = slice(first, min(first + tile, mix.n))
+            width = cols.stop - first
+            kl, bd = kl_buf[:idx.size, :width], bd_buf[:idx.size, :width]
+            kl_bhattacharyya_block(mi, vi, m[cols], v[cols], inv_v[cols], half_logdet[idx], half_logdet[cols], group,
+                                   kl, bd)
+            np.subtract(logw[cols], kl, out=kl)
+            np.subtract(logw[cols], bd, out=bd)
+            top_l = accumulate_logsumexp(kl, top_l, sum_l)
+            top_u = accumulate_logsumexp(bd, top_u, sum_u)
+        lower[start:start + block] = np.log(sum_l) + top_l
+        upper[start:start + block] = np.log(sum_u) + top_u
         if progress is not None:
             progress(idx.size)
     return lower, upper

@@ -31,7 +31,8 @@ from ._kernels import direct_log_terms
 from ._validate import as_real_array, require_finite
 from .mixture import DiagonalMixture, Prior
 
-__all__ = ["CLAMP", "DEFAULT_CHUNK_BYTES", "ROUNDING_TOLERANCE", "DensityTerms", "density_terms", "log_density",
+__all__ = ["CLAMP", "DEFAULT_CHUNK_BYTES", "ROUNDING_TOLERANCE", "DensityTerms", "accumulate_logsumexp",
+           "density_terms", "log_density",
            "log_density_ratio", "log_prior", "logsumexp_rows", "mixture_log_sum", "sum_exp_clamped"]
 
 #: Working memory for one block of a (samples x components) matrix, per thread.
@@ -74,6 +75,23 @@ def logsumexp_rows(a: NDArray[np.float64], axis: int = -1, *, overwrite: bool = 
     np.subtract(a, top, out=work)
     with np.errstate(divide="ignore"):
         return np.log(sum_exp_clamped(work, axis=axis)) + np.squeeze(top, axis=axis)
+
+
+def accumulate_logsumexp(a: NDArray[np.float64], top: NDArray[np.float64],
+                         total: NDArray[np.float64]) -> NDArray[np.float64]:
+    """One block of columns into a running row-wise logsumexp, log Σ = log(total) + top.
+
+    ``a`` (R, C) is overwritten; ``total`` (R,) is updated in place, rescaled to the new
+    maximum, which is returned (shape (R,)).  Start from top = -inf, total = 0.
+    """
+    new_top = np.maximum(top, a.max(axis=1))
+    finite = np.isfinite(new_top)
+    safe = np.where(finite, new_top, 0.0)
+    with np.errstate(invalid="ignore"):
+        total *= np.exp(np.where(finite, top - safe, 0.0))
+    a -= safe[:, None]
+    total += sum_exp_clamped(a, axis=1)
+    return new_top
 
 
 @dataclass(frozen=True)
@@ -207,15 +225,7 @@ def _score_rows(terms: DensityTerms, z: NDArray[np.float64], shift: NDArray[np.f
             with np.errstate(over="ignore"):     # an overflowing row is scored again below
                 total += sum_exp_clamped(a, axis=1)
             continue
-        block_top = a.max(axis=1)
-        new_top = np.maximum(top, block_top)
-        finite = np.isfinite(new_top)
-        safe = np.where(finite, new_top, 0.0)
-        with np.errstate(invalid="ignore"):
-            total *= np.exp(np.where(finite, top - safe, 0.0))
-        a -= safe[:, None]
-        total += sum_exp_clamped(a, axis=1)
-        top = new_top
+        top = accumulate_logsumexp(a, top, total)
     with np.errstate(divide="ignore"):
         if known:
             out = np.log(total) + shift

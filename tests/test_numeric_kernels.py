@@ -143,3 +143,18 @@ def test_memory_mapped_means_are_not_copied(tmp_path):
     means = np.load(path, mmap_mode="r")
     mix = DiagonalMixture.create(means, logvar=np.zeros((1000, 8)))
     assert np.shares_memory(mix.means, means)
+
+
+def test_row_terms_carried_across_tiles_equal_one_tile(monkeypatch):
+    from numeric import bounds
+
+    mix = _mixture(n=100, d=5, zero_weights=2)
+    rows = np.array([0, 3, 50, 99])
+    whole = bounds.pairwise_row_terms(mix, rows)
+    monkeypatch.setattr(bounds, "TILE", 7)       # 15 tiles, the last one short
+    tiled = bounds.pairwise_row_terms(mix, rows, chunk_bytes=8 * 2 * 7 * 3)
+    np.testing.assert_allclose(tiled, whole, rtol=1e-12, atol=1e-12)
+    ref_kl = kl_diag(mix.means[rows, None, :], mix.variances[rows, None, :], mix.means[None], mix.variances[None])
+    with np.errstate(divide="ignore"):
+        expected = logsumexp(np.log(mix.weights) - ref_kl, axis=1)
+    np.testing.assert_allclose(whole[0], expected, rtol=1e-12)
