@@ -174,6 +174,14 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+def _forget_pool() -> None:
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):     # a forked child has none of the parent's threads: start afresh
+    os.register_at_fork(after_in_child=_forget_pool)
+
 _BLAS = None
 
 

@@ -158,3 +158,15 @@ def test_row_terms_carried_across_tiles_equal_one_tile(monkeypatch):
     with np.errstate(divide="ignore"):
         expected = logsumexp(np.log(mix.weights) - ref_kl, axis=1)
     np.testing.assert_allclose(whole[0], expected, rtol=1e-12)
+
+
+def test_a_forked_child_scores_with_threads_of_its_own():
+    import multiprocessing as mp
+
+    mix = _mixture(n=300, d=4)
+    z = mix.sample(2000, np.random.default_rng(12))
+    expected = log_density(mix, z)           # starts the thread pool in this process
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(log_density, (mix, z)).get(timeout=60)
+    np.testing.assert_array_equal(got, expected)
