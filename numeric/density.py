@@ -274,13 +274,13 @@ def mixture_log_sum(terms: DensityTerms, z: NDArray[np.float64], shift: NDArray[
         sl = slice(start, start + rows)
         out[sl] = _score_rows(terms, z[sl], None if shift is None else shift[sl], block_cols)
 
-    if len(starts) <= 1 or _threads() == 1:
-        for s in starts:
-            job(s)
-        return out
-    with _one_blas_thread():
-        for f in [_pool().submit(job, s) for s in starts]:
-            f.result()
+    with _one_blas_thread():          # blocks are small: BLAS threads would only wait on each other
+        if len(starts) <= 1 or _threads() == 1:
+            for s in starts:
+                job(s)
+        else:
+            for f in [_pool().submit(job, s) for s in starts]:
+                f.result()
     return out
 
 
