@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from numeric import DiagonalMixture, decompose, entropy_of_weights, kl_diag  # noqa: E402
 from numeric.encodings import ACTIVE_THRESHOLD, Decomposition  # noqa: E402
 
+from .cost import announce_cost  # noqa: E402
 from .output import dump_json  # noqa: E402
 from .report import versions  # noqa: E402
 
@@ -376,6 +377,7 @@ def build_encodings_report(mix: DiagonalMixture, source: str, folder: Path, *, n
     ``decompose_with`` replaces :func:`numeric.decompose` (same signature), e.g. to compute on a torch device.
     Raises :class:`ImpossibleResult`, before anything is written, when a value is impossible beyond its error.
     """
+    announce_cost(mix, n_samples=n_samples, max_bound_rows=max_bound_rows)
     rng = np.random.default_rng(seed)
     dec = (decompose_with or decompose)(mix, rng, n_samples=n_samples, max_bound_rows=max_bound_rows, progress=progress)
     data = _data(dec, mix, source, n_samples, seed)

@@ -12,56 +12,94 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import bhattacharyya_block, log_group_size
-from .density import DEFAULT_CHUNK_BYTES, logsumexp_rows
+from ._kernels import kl_bhattacharyya_block, log_group_size
+from .density import accumulate_logsumexp
 from .mixture import DiagonalMixture, Prior, avg_kl
+
+#: Working memory for the (rows x N) blocks of D and BD (each row is scored on its own core).
+DEFAULT_CHUNK_BYTES = 64 * 2**20
+
+#: Components per tile in :func:`pairwise_row_terms` (means, variances and 1/v of a tile: 24·d·TILE bytes).
+TILE = 16_384
 
 __all__ = ["BoundsEstimate", "pairwise_bhattacharyya", "pairwise_bounds", "pairwise_bounds_sampled", "pairwise_kl",
            "pairwise_row_terms"]
 
 
-def pairwise_kl(mix: DiagonalMixture, rows: slice = slice(None)) -> NDArray[np.float64]:
-    """D_ij = KL(q_i || q_j) for i in ``rows`` and every j, shape (len(rows), N), by matrix products.
+def _pairwise_block(mix: DiagonalMixture, rows: slice | NDArray[np.int64],
+                    prepared: tuple[NDArray[np.float64], NDArray[np.float64], int] | None = None
+                    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(D, BD) for i in ``rows`` and every j, each of shape (len(rows), N), by one compiled pass.
 
-    ½ Σ_k [log v_jk - log v_ik + (v_ik + m_ik² - 2 m_ik m_jk + m_jk²)/v_jk - 1].
+    Both are evaluated in the direct form (the square (m_ik - m_jk)² is never expanded), so
+    means far from the origin lose no digits; no (rows x N x d) temporary is formed.
+    ``prepared`` is ``_prepare(mix)``, computed once for many blocks.
     """
     m, v = mix.means, mix.variances
-    mi, vi = m[rows], v[rows]
-    inv_v = 1.0 / v
-    logv = np.log(v).sum(1)
-    out = (vi + mi * mi) @ inv_v.T - 2.0 * mi @ (m * inv_v).T + ((m * m) * inv_v).sum(1)
-    out += logv[None, :] - logv[rows, None] - mix.d
-    return 0.5 * out
+    inv_v, half_logdet, group = prepared if prepared is not None else _prepare(mix)
+    mi, vi = np.ascontiguousarray(m[rows]), np.ascontiguousarray(v[rows])
+    kl = np.empty((mi.shape[0], mix.n))
+    bd = np.empty((mi.shape[0], mix.n))
+    kl_bhattacharyya_block(mi, vi, np.ascontiguousarray(m), np.ascontiguousarray(v), inv_v, half_logdet[rows], half_logdet,
+                           group, kl, bd)
+    return kl, bd
+
+
+def _prepare(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """1/v, shape (N, d); ½ Σ_k log v_ik, shape (N,); and the kernel's group size for the logs."""
+    log_v = np.log(mix.variances)
+    return 1.0 / mix.variances, 0.5 * log_v.sum(1), log_group_size(log_v)
+
+
+def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
+    """D_ij = KL(q_i || q_j) for i in ``rows`` and every j, shape (len(rows), N).
+
+    ½ Σ_k [log v_jk - log v_ik + (v_ik + (m_ik - m_jk)²)/v_jk - 1].
+    """
+    return _pairwise_block(mix, rows)[0]
 
 
 def pairwise_bhattacharyya(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
     """BD_ij for i in ``rows`` and every j, shape (len(rows), N).
 
-    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2,
-    evaluated by a compiled kernel (no (rows x N x d) temporary).
+    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2.
     """
-    m, v = mix.means, mix.variances
-    half_logdet = 0.5 * np.log(v).sum(1)
-    mi, vi = np.ascontiguousarray(m[rows]), np.ascontiguousarray(v[rows])
-    out = np.empty((mi.shape[0], mix.n))
-    bhattacharyya_block(mi, vi, m, v, half_logdet[rows], half_logdet, log_group_size(v), out)
-    return out
+    return _pairwise_block(mix, rows)[1]
 
 
 def pairwise_row_terms(mix: DiagonalMixture, rows: NDArray[np.int64], *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                        progress: Callable[[int], None] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """log Σ_j w_j e^{-D_ij} and log Σ_j w_j e^{-BD_ij} for each row i in ``rows``, shape (len(rows),) each.
 
-    Rows of the N x N matrices are formed a chunk at a time.
+    Up to 256 rows at a time meet the components a tile of :data:`TILE` at a time (a tile
+    stays in cache while every row passes over it), and each row's two sums are carried
+    across tiles as running logsumexps; both distances come from one pass.
     """
     logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(mix.n, -np.inf))
+    inv_v, half_logdet, group = _prepare(mix)
+    m, v = np.ascontiguousarray(mix.means), np.ascontiguousarray(mix.variances)
     lower = np.empty(rows.size)
     upper = np.empty(rows.size)
-    block = max(1, chunk_bytes // (8 * mix.n * 4))
+    tile = min(mix.n, TILE)
+    block = int(np.clip(chunk_bytes // (8 * 2 * tile), 1, 256))
+    kl_buf, bd_buf = np.empty((block, tile)), np.empty((block, tile))
     for start in range(0, rows.size, block):
         idx = rows[start:start + block]
-        lower[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_kl(mix, idx), axis=1)
-        upper[start:start + block] = logsumexp_rows(logw[None, :] - pairwise_bhattacharyya(mix, idx), axis=1)
+        mi, vi = np.ascontiguousarray(m[idx]), np.ascontiguousarray(v[idx])
+        top_l, top_u = np.full(idx.size, -np.inf), np.full(idx.size, -np.inf)
+        sum_l, sum_u = np.zeros(idx.size), np.zeros(idx.size)
+        for first in range(0, mix.n, tile):
+            cols = slice(first, min(first + tile, mix.n))
+            width = cols.stop - first
+            kl, bd = kl_buf[:idx.size, :width], bd_buf[:idx.size, :width]
+            kl_bhattacharyya_block(mi, vi, m[cols], v[cols], inv_v[cols], half_logdet[idx], half_logdet[cols], group,
+                                   kl, bd)
+            np.subtract(logw[cols], kl, out=kl)
+            np.subtract(logw[cols], bd, out=bd)
+            top_l = accumulate_logsumexp(kl, top_l, sum_l)
+            top_u = accumulate_logsumexp(bd, top_u, sum_u)
+        lower[start:start + block] = np.log(sum_l) + top_l
+        upper[start:start + block] = np.log(sum_u) + top_u
         if progress is not None:
             progress(idx.size)
     return lower, upper

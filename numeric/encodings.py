@@ -22,7 +22,7 @@ from ._validate import as_real_array, require_finite
 from .gaussian import kl_diag
 from .bounds import BoundsEstimate, pairwise_bounds_sampled
 from .estimate import Estimate
-from .mixture import DiagonalMixture, Prior, avg_kl
+from .mixture import DiagonalMixture, Prior, avg_kl, avg_kl_per_dimension
 from .moments import moment_matched_kl
 from .montecarlo import kl_monte_carlo, mutual_information_monte_carlo
 from .quadrature import kl_quadrature_1d
@@ -72,7 +72,7 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
     w = mix.weights
     mean_j = w @ mix.means
     var_of_means = w @ (mix.means - mean_j) ** 2
-    avg_per_dim = w @ kl_diag(mix.means[..., None], mix.variances[..., None], pm[:, None], pv[:, None])
+    avg_per_dim = avg_kl_per_dimension(mix, prior=prior)
     mm_per_dim = kl_diag(mean_j[:, None], (var_of_means + w @ mix.variances)[:, None], pm[:, None], pv[:, None])
     dimwise = np.empty(mix.d)
     dim_err = np.empty(mix.d)

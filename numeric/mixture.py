@@ -21,7 +21,7 @@ from scipy import special
 from ._validate import as_real_array, normalize_weights, require_finite, require_positive, spread_to_variance
 from .gaussian import kl_diag
 
-__all__ = ["DiagonalMixture", "Prior", "avg_kl", "entropy_of_weights"]
+__all__ = ["BLOCK_ROWS", "DiagonalMixture", "Prior", "avg_kl", "avg_kl_per_dimension", "entropy_of_weights"]
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,29 @@ class DiagonalMixture:
         comp = rng.choice(self.n, size=size, p=self.weights)
         return self.means[comp] + np.sqrt(self.variances[comp]) * rng.standard_normal((size, self.d))
 
-def avg_kl(mix: DiagonalMixture, *, prior: Prior = Prior()) -> float:
-    """Σ_i w_i KL(q_i || p): the VAE's latent loss."""
+#: Components per block in the sums over i below, so that their temporaries stay small for any N.
+BLOCK_ROWS = 32_768
+
+
+def avg_kl_per_dimension(mix: DiagonalMixture, *, prior: Prior = Prior()) -> NDArray[np.float64]:
+    """Σ_i w_i KL(q_ij || p_j) for each coordinate j, shape (d,); sums to :func:`avg_kl`.
+
+    Computed a block of :data:`BLOCK_ROWS` components at a time (no (N, d) temporaries).
+    """
     pm, pv = prior.arrays(mix.d)
-    return float(mix.weights @ kl_diag(mix.means, mix.variances, pm, pv))
+    total = np.zeros(mix.d)
+    for start in range(0, mix.n, BLOCK_ROWS):
+        sl = slice(start, start + BLOCK_ROWS)
+        total += mix.weights[sl] @ kl_diag(mix.means[sl, :, None], mix.variances[sl, :, None], pm[:, None], pv[:, None])
+    return total
+
+
+def avg_kl(mix: DiagonalMixture, *, prior: Prior = Prior()) -> float:
+    """Σ_i w_i KL(q_i || p): the VAE's latent loss (a block of components at a time)."""
+    pm, pv = prior.arrays(mix.d)
+    return float(sum(mix.weights[start:start + BLOCK_ROWS] @ kl_diag(mix.means[start:start + BLOCK_ROWS],
+                                                                       mix.variances[start:start + BLOCK_ROWS], pm, pv)
+                     for start in range(0, mix.n, BLOCK_ROWS)))
 
 
 def entropy_of_weights(weights: ArrayLike) -> float:

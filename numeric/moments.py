@@ -38,7 +38,7 @@ def mixture_moments(weights: ArrayLike, means: ArrayLike,
     v = np.asarray(variances, dtype=np.float64)
     mu = np.einsum("...n,...nd->...d", w, m)
     centered = m - mu[..., None, :]
-    cov = np.einsum("...n,...ni,...nj->...ij", w, centered, centered)
+    cov = np.swapaxes(centered * w[..., None], -1, -2) @ centered     # Σ_i w_i c_i c_iᵀ as one matrix product
     d = m.shape[-1]
     cov[..., np.arange(d), np.arange(d)] += np.einsum("...n,...nd->...d", w, v)
     return mu, cov

@@ -12,12 +12,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import require_positive
-from .density import DEFAULT_CHUNK_BYTES, log_density, log_density_ratio, log_prior, logsumexp_rows
+from .density import DEFAULT_CHUNK_BYTES, density_terms, log_prior, logsumexp_rows, mixture_log_sum
 from .estimate import Estimate
 from .mixture import DiagonalMixture, Prior
 
 __all__ = ["kl_monte_carlo", "kl_monte_carlo_batch", "monte_carlo_expectation", "mutual_information",
-           "mutual_information_monte_carlo", "stratified_counts"]
+           "mutual_information_monte_carlo", "own_log_term", "stratified_counts"]
 
 
 def stratified_counts(weights: NDArray[np.float64], n_samples: int) -> NDArray[np.int64]:
@@ -39,14 +39,17 @@ def stratified_counts(weights: NDArray[np.float64], n_samples: int) -> NDArray[n
 
 def monte_carlo_expectation(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator,
                  f: Callable[[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]], NDArray[np.float64]],
-                 *, level: float, chunk_samples: int, progress: Callable[[int], None] | None) -> Estimate:
-    """E_{i ~ w, z ~ q_i}[f(z, i, eps)] by Monte Carlo with a normal-theory interval.
+                 *, level: float, chunk_samples: int, progress: Callable[[int], None] | None,
+                 center: NDArray[np.float64] | None = None) -> Estimate:
+    """E_{i ~ w, z ~ q_i}[f(z - center, i, eps)] by Monte Carlo with a normal-theory interval.
 
     With ``n_samples >= 2N`` the draws are stratified by component (proportional
     allocation with a floor, :func:`stratified_counts`) and the estimate is Σ_i w_i mean_i with
     variance Σ_i w_i² s_i² / n_i: no component, however light, goes unseen, which
     plain sampling cannot promise and its standard error cannot reveal.  Otherwise the
-    component index is drawn with probability w_i.
+    component index is drawn with probability w_i.  Draws z = m_i + sqrt(v_i) eps reach
+    ``f`` measured from ``center`` (d,), formed as (m_i - center) + sqrt(v_i) eps so that
+    means far from the origin lose no digits.
     """
     if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
@@ -64,7 +67,8 @@ def monte_carlo_expectation(mix: DiagonalMixture, n_samples: int, rng: np.random
     for start in range(0, total, chunk_samples):
         comp = comp_all[start:start + chunk_samples]
         eps = rng.standard_normal((comp.size, mix.d))
-        z = mix.means[comp] + np.sqrt(mix.variances[comp]) * eps
+        offset = mix.means[comp] if center is None else mix.means[comp] - center
+        z = offset + np.sqrt(mix.variances[comp]) * eps
         values = f(z, comp, eps)
         if shift is None:
             shift = float(values.mean())  # shifted sums keep the variance accurate
@@ -95,10 +99,24 @@ def kl_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generato
     draws are scored ``chunk_samples`` at a time, so memory stays bounded, and
     ``progress(k)`` is called with the number scored in each chunk.
     """
-    return monte_carlo_expectation(mix, n_samples, rng,
-                        lambda z, comp, eps: log_density_ratio(mix, z, prior=prior, chunk_bytes=chunk_bytes),
-                        level=level, chunk_samples=chunk_samples, progress=progress)
+    terms = density_terms(mix)
 
+    def f(z, comp, eps):
+        return (mixture_log_sum(terms, z, own_log_term(mix, comp, eps), chunk_bytes=chunk_bytes)
+                - log_prior(z + terms.center, prior))
+
+    return monte_carlo_expectation(mix, n_samples, rng, f, level=level, chunk_samples=chunk_samples,
+                                   progress=progress, center=terms.center)
+
+
+def own_log_term(mix: DiagonalMixture, comp: NDArray[np.int64], eps: NDArray[np.float64]) -> NDArray[np.float64]:
+    """log w_c + log q_c(z) for draws z = m_c + sqrt(v_c) eps, shape (S,): -inf where w_c = 0.
+
+    log q_c(z) = -½(d log 2π + Σ_k log v_ck + Σ_k eps_k²), with no subtraction of z and m_c.
+    """
+    w = mix.weights[comp]
+    logw = np.log(w, where=w > 0, out=np.full(comp.size, -np.inf))
+    return logw - 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances[comp]).sum(1) + (eps * eps).sum(1))
 
 
 def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate | float:
@@ -155,10 +173,12 @@ def mutual_information_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np
                                    chunk_samples: int = 4096, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                                    progress: Callable[[int], None] | None = None) -> Estimate:
     """I(i; z) = E_{i ~ w, z ~ q_i}[log q_i(z) - log q̄(z)], with a 95% interval (stratified as for the KL)."""
+    terms = density_terms(mix)
     half_log_det = 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances).sum(1))
 
     def f(z, comp, eps):
         log_qi = -half_log_det[comp] - 0.5 * (eps * eps).sum(1)
-        return log_qi - log_density(mix, z, chunk_bytes=chunk_bytes)
+        return log_qi - mixture_log_sum(terms, z, own_log_term(mix, comp, eps), chunk_bytes=chunk_bytes)
 
-    return monte_carlo_expectation(mix, n_samples, rng, f, level=0.95, chunk_samples=chunk_samples, progress=progress)
+    return monte_carlo_expectation(mix, n_samples, rng, f, level=0.95, chunk_samples=chunk_samples,
+                                   progress=progress, center=terms.center)

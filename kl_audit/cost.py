@@ -1,0 +1,112 @@
+"""How long ``kl-audit encodings`` will take, measured on this machine before the work starts.
+
+Each stage's cost is linear in its size (the benchmarks' table and figure of time
+against N and S show slopes near 1), so a stage is timed on a small block of the input
+and scaled up:
+
+* Monte Carlo (two passes, KL(q̄ || p) and I(i; z)): seconds per (draw x component) pair,
+  from 512 draws scored against up to 16,384 components, times S·N;
+* pairwise bounds: seconds per (row x component) pair, from 8 rows, times min(N, rows)·N;
+* dimension-wise KL: one dimension's quadrature on up to 4,096 components, times d·N/4,096.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import TextIO
+
+import numpy as np
+
+from numeric import DiagonalMixture
+from numeric.bounds import pairwise_row_terms
+from numeric.density import density_terms, mixture_log_sum
+from numeric.montecarlo import own_log_term
+from numeric.quadrature import kl_quadrature_1d
+
+__all__ = ["CostEstimate", "announce_cost", "estimate_encodings_cost"]
+
+#: Below this many seconds of predicted work nothing is measured or printed.
+ANNOUNCE_AFTER_S = 10.0
+
+#: A deliberately fast guess (flop/s) used only to decide whether measuring is worth it.
+_OPTIMISTIC_FLOPS = 2e11
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """Predicted seconds for each stage of the encodings report."""
+
+    monte_carlo: float
+    bounds: float
+    dimensionwise: float
+
+    @property
+    def total(self) -> float:
+        return self.monte_carlo + self.bounds + self.dimensionwise
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        return (f"estimated time: about {_duration(self.total)} (Monte Carlo {_duration(self.monte_carlo)}, "
+                f"pairwise bounds {_duration(self.bounds)}, dimension-wise KL {_duration(self.dimensionwise)}), "
+                "from small blocks of this input timed on this machine")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _head(mix: DiagonalMixture, n: int) -> DiagonalMixture:
+    """The first n components, reweighted uniformly (same cost per pair as the whole mixture)."""
+    return DiagonalMixture(mix.means[:n], mix.variances[:n], np.full(n, 1.0 / n))
+
+
+def _seconds(f) -> float:
+    start = time.perf_counter()
+    f()
+    return time.perf_counter() - start
+
+
+def estimate_encodings_cost(mix: DiagonalMixture, *, n_samples: int, max_bound_rows: int) -> CostEstimate:
+    """Predicted seconds for the Monte Carlo passes, the pairwise bounds and the dimension-wise KL."""
+    rng = np.random.default_rng(0)
+    head = _head(mix, min(mix.n, 16_384))
+    terms = density_terms(head)
+    draws = 512
+    comp = rng.integers(0, head.n, draws)
+    eps = rng.standard_normal((draws, mix.d))
+    z = head.means[comp] - terms.center + np.sqrt(head.variances[comp]) * eps
+    mixture_log_sum(terms, z[:8], own_log_term(head, comp[:8], eps[:8]))           # warm-up
+    per_pair = _seconds(lambda: mixture_log_sum(terms, z, own_log_term(head, comp, eps))) / (draws * head.n)
+    monte_carlo = 2 * per_pair * n_samples * mix.n
+
+    rows = np.arange(min(8, head.n))
+    pairwise_row_terms(head, rows[:1])                                                # warm-up (compilation)
+    per_row_pair = _seconds(lambda: pairwise_row_terms(head, rows)) / (rows.size * head.n)
+    bounds = per_row_pair * min(mix.n, max_bound_rows) * mix.n
+
+    q = _head(mix, min(mix.n, 4_096))
+    one_dim = _seconds(lambda: kl_quadrature_1d(q.weights, q.means[:, 0], q.variances[:, 0]))
+    dimensionwise = one_dim * mix.d * mix.n / q.n
+    return CostEstimate(monte_carlo, bounds, dimensionwise)
+
+
+def announce_cost(mix: DiagonalMixture, *, n_samples: int, max_bound_rows: int,
+                  stream: TextIO | None = None) -> CostEstimate | None:
+    """Print the estimate to ``stream`` (stderr) when the work may take longer than :data:`ANNOUNCE_AFTER_S`.
+
+    Returns the estimate, or None when even an optimistic count of the Monte Carlo
+    flops (2 passes x 4·S·N·d) says the work is short, in which case nothing is measured.
+    """
+    optimistic = 2 * 4.0 * n_samples * mix.n * mix.d / _OPTIMISTIC_FLOPS
+    if optimistic < ANNOUNCE_AFTER_S / 4:
+        return None
+    estimate = estimate_encodings_cost(mix, n_samples=n_samples, max_bound_rows=max_bound_rows)
+    if estimate.total >= ANNOUNCE_AFTER_S:
+        print(estimate.line(), file=stream or sys.stderr, flush=True)
+    return estimate

@@ -1,0 +1,172 @@
+"""The fast paths of the log-density and the pairwise distances against the straightforward computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from numeric import (DiagonalMixture, Prior, kl_diag, kl_monte_carlo, log_density, mutual_information_monte_carlo,
+                     pairwise_bhattacharyya, pairwise_bounds, pairwise_kl)
+from numeric import density
+from numeric.density import CLAMP, density_terms, mixture_log_sum, sum_exp_clamped
+from numeric.montecarlo import own_log_term
+
+
+def _mixture(n=200, d=6, seed=0, logvar=(-1.0, 1.0), zero_weights=0):
+    rng = np.random.default_rng(seed)
+    m = rng.normal(size=(n, d))
+    v = np.exp(rng.normal(*logvar, (n, d)))
+    w = rng.dirichlet(np.ones(n))
+    w[:zero_weights] = 0.0
+    return DiagonalMixture.create(m, v, weights=w / w.sum())
+
+
+def _direct_log_density(mix, z, center=0.0):
+    """logsumexp_i(log w_i + log q_i(z + center)) term by term, with scipy; z and the means measured from center."""
+    with np.errstate(divide="ignore"):
+        logw = np.log(mix.weights)
+    terms = logw - 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances).sum(1)
+                          + ((z[:, None, :] - (mix.means - center)) ** 2 / mix.variances).sum(2))
+    return logsumexp(terms, axis=1)
+
+
+def test_clamped_sum_is_bit_identical_where_terms_fall_in_the_subnormal_range():
+    rng = np.random.default_rng(1)
+    a = np.concatenate([np.zeros((50, 1)), rng.uniform(-760, -690, (50, 3000)), rng.uniform(-40, 0, (50, 20))], axis=1)
+    rng.permuted(a, axis=1, out=a)
+    with np.errstate(under="ignore"):
+        plain = np.exp(a).sum(axis=1)
+    clamped = sum_exp_clamped(a.copy(), axis=1)
+    assert np.array_equal(plain, clamped)
+    assert (a < CLAMP).sum() > 10_000   # the clamp was exercised
+
+
+def test_clamped_log_density_matches_scipy_on_small_variances():
+    mix = _mixture(n=300, d=8, logvar=(-4.0, 0.5))   # most log-terms far below -700 relative to the largest
+    z = mix.sample(500, np.random.default_rng(2))
+    np.testing.assert_allclose(log_density(mix, z), _direct_log_density(mix, z), rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 4096, density.DEFAULT_CHUNK_BYTES])
+def test_own_log_term_shift_equals_the_row_maximum_path(chunk_bytes):
+    mix = _mixture(n=150, d=5, zero_weights=3)   # draws from weight-0 components take the other path
+    rng = np.random.default_rng(3)
+    comp = np.concatenate([np.arange(5), rng.integers(0, mix.n, 400)])
+    eps = rng.standard_normal((comp.size, mix.d))
+    terms = density_terms(mix)
+    z = mix.means[comp] - terms.center + np.sqrt(mix.variances[comp]) * eps
+    shifted = mixture_log_sum(terms, z, own_log_term(mix, comp, eps), chunk_bytes=chunk_bytes)
+    plain = mixture_log_sum(terms, z, chunk_bytes=chunk_bytes)
+    np.testing.assert_allclose(shifted, plain, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(plain, _direct_log_density(mix, z + terms.center), rtol=1e-12, atol=1e-12)
+
+
+def test_a_shift_that_would_overflow_the_sum_is_scored_again():
+    mix = _mixture(n=50, d=3)
+    terms = density_terms(mix)
+    z = mix.sample(20, np.random.default_rng(4)) - terms.center
+    low = np.full(20, -5000.0)     # far below every log-term: exp overflows without the fallback
+    np.testing.assert_allclose(mixture_log_sum(terms, z, low), mixture_log_sum(terms, z), rtol=1e-12)
+
+
+def test_direct_form_agrees_with_the_expanded_product(monkeypatch):
+    mix = _mixture(n=120, d=7)
+    z = mix.sample(300, np.random.default_rng(5))
+    expanded = log_density(mix, z)
+    monkeypatch.setattr(density, "ROUNDING_TOLERANCE", -1.0)    # every block in the direct form
+    np.testing.assert_allclose(log_density(mix, z), expanded, rtol=1e-12, atol=1e-12)
+
+
+def test_rounding_bound_sends_ill_conditioned_blocks_to_the_direct_form():
+    # spread 1e4 and sd 1e-3: terms of size z²/v ≈ 1e14 in the expanded form, rounding errors near 0.01 nats
+    rng = np.random.default_rng(6)
+    m = rng.normal(size=(80, 4)) * 1e4
+    v = np.full((80, 4), 1e-6)
+    mix = DiagonalMixture.create(m, v)
+    terms = density_terms(mix)
+    z = mix.sample(50, rng) - terms.center
+    assert density._rounding_bound(terms, z, np.zeros(1)) > density.ROUNDING_TOLERANCE
+    np.testing.assert_allclose(mixture_log_sum(terms, z), _direct_log_density(mix, z, terms.center), rtol=1e-12)
+
+
+# Means shifted far from the origin (1e8 times their spread).  Storing m + 1e8 rounds each
+# mean by up to ulp(1e8)/2 = 7.5e-9, which moves a log-term by about 7.5e-9 · Σ_k |z_k - m_k|/v_k
+# <= 7.5e-9 · d · 6/0.1 ≈ 3e-6 nats here (draws within 6 sd, v >= 0.1): hence the tolerance 1e-4.
+SHIFT = 1e8
+FAR_TOL = 1e-4
+
+
+def _far_pair():
+    rng = np.random.default_rng(7)
+    m = rng.normal(size=(40, 3))
+    v = np.exp(rng.uniform(np.log(0.1), 0.0, (40, 3)))
+    return DiagonalMixture.create(m, v), DiagonalMixture.create(m + SHIFT, v)
+
+
+def test_mutual_information_is_unchanged_by_moving_the_means_far_from_the_origin():
+    near, far = _far_pair()
+    a = mutual_information_monte_carlo(near, 4000, np.random.default_rng(8))
+    b = mutual_information_monte_carlo(far, 4000, np.random.default_rng(8))
+    assert abs(a.value - b.value) < FAR_TOL and abs(a.stderr - b.stderr) < FAR_TOL
+    assert 0 <= b.value <= np.log(40)
+
+
+def test_kl_to_a_prior_moved_with_the_means_is_unchanged():
+    near, far = _far_pair()
+    a = kl_monte_carlo(near, 4000, np.random.default_rng(9))
+    b = kl_monte_carlo(far, 4000, np.random.default_rng(9), prior=Prior(mean=SHIFT))
+    assert abs(a.value - b.value) < FAR_TOL
+
+
+def test_log_density_and_pairwise_bounds_far_from_the_origin():
+    near, far = _far_pair()
+    z = near.sample(200, np.random.default_rng(10))
+    np.testing.assert_allclose(log_density(far, z + SHIFT), log_density(near, z), atol=FAR_TOL)
+    lo_n, up_n = pairwise_bounds(near)
+    lo_f, up_f = pairwise_bounds(far, prior=Prior(mean=SHIFT))
+    assert abs(lo_n - lo_f) < FAR_TOL and abs(up_n - up_f) < FAR_TOL and lo_f <= up_f
+
+
+def test_pairwise_kl_matches_the_closed_form_entrywise():
+    mix = _mixture(n=30, d=4)
+    ref = kl_diag(mix.means[:, None, :], mix.variances[:, None, :], mix.means[None, :, :], mix.variances[None, :, :])
+    np.testing.assert_allclose(pairwise_kl(mix), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(pairwise_kl(mix, np.array([2, 9])), ref[[2, 9]], rtol=1e-12, atol=1e-12)
+    assert pairwise_bhattacharyya(mix).shape == (30, 30)
+
+
+def test_memory_mapped_means_are_not_copied(tmp_path):
+    rng = np.random.default_rng(11)
+    path = tmp_path / "means.npy"
+    np.save(path, rng.normal(size=(1000, 8)))
+    means = np.load(path, mmap_mode="r")
+    mix = DiagonalMixture.create(means, logvar=np.zeros((1000, 8)))
+    assert np.shares_memory(mix.means, means)
+
+
+def test_row_terms_carried_across_tiles_equal_one_tile(monkeypatch):
+    from numeric import bounds
+
+    mix = _mixture(n=100, d=5, zero_weights=2)
+    rows = np.array([0, 3, 50, 99])
+    whole = bounds.pairwise_row_terms(mix, rows)
+    monkeypatch.setattr(bounds, "TILE", 7)       # 15 tiles, the last one short
+    tiled = bounds.pairwise_row_terms(mix, rows, chunk_bytes=8 * 2 * 7 * 3)
+    np.testing.assert_allclose(tiled, whole, rtol=1e-12, atol=1e-12)
+    ref_kl = kl_diag(mix.means[rows, None, :], mix.variances[rows, None, :], mix.means[None], mix.variances[None])
+    with np.errstate(divide="ignore"):
+        expected = logsumexp(np.log(mix.weights) - ref_kl, axis=1)
+    np.testing.assert_allclose(whole[0], expected, rtol=1e-12)
+
+
+def test_a_forked_child_scores_with_threads_of_its_own():
+    import multiprocessing as mp
+
+    mix = _mixture(n=300, d=4)
+    z = mix.sample(2000, np.random.default_rng(12))
+    expected = log_density(mix, z)           # starts the thread pool in this process
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(log_density, (mix, z)).get(timeout=60)
+    np.testing.assert_array_equal(got, expected)
