@@ -383,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _numeric_warnings_as_errors():
             return handlers[args.command](args)
-    except (ValueError, TypeError, OSError, RuntimeError, ArithmeticError) as exc:
+    except (ValueError, TypeError, OSError, RuntimeError, ArithmeticError, RuntimeWarning) as exc:
         print(f"kl-audit: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except MemoryError as exc:

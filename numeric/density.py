@@ -151,8 +151,9 @@ def _rounding_bound(terms: DensityTerms, z: NDArray[np.float64], shift: NDArray[
     gamma = (2 * d + 4) * _EPS / (1 - (2 * d + 4) * _EPS)
     zmax = float(np.abs(z).max())
     mag = terms.magnitude
-    worst = float((0.5 * zmax * zmax * mag[0] + zmax * mag[1] + mag[2]).max()) + float(np.abs(shift).max())
-    return gamma * worst
+    with np.errstate(over="ignore", invalid="ignore"):   # an overflowing bound is infinite: the direct form is used
+        worst = float((0.5 * zmax * zmax * mag[0] + zmax * mag[1] + mag[2]).max()) + float(np.abs(shift).max())
+    return gamma * worst if np.isfinite(worst) else np.inf
 
 
 _POOL: ThreadPoolExecutor | None = None
