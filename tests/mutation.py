@@ -58,8 +58,10 @@ def _config(module: str) -> str:
             f"pytest_add_cli_args_test_selection = [{tests}]\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
             "use_git_change_detection = false\n"
+            # workers forked from a process that has run numpy/numba code die unpredictably
+            'process_isolation = "forkserver"\n'
             # a loaded machine makes slow mutants look hung: generous limits, so a timeout means one
-            "timeout_multiplier = 40.0\ntimeout_constant = 60.0\n")
+            "timeout_multiplier = 10.0\ntimeout_constant = 30.0\n")
 
 
 def main(argv: list[str] | None = None) -> int:
