@@ -81,6 +81,9 @@ BAD_ARGUMENTS = {
     "kl_full_standard cov": (lambda x: N.kl_full_standard([0.0], [[x]]), "cov"),
     "entropy_diag var": (lambda x: N.entropy_diag([x]), "var"),
     "kl_diag_standard logvar": (lambda x: N.kl_diag_standard([0.0], logvar=[x]), "logvar"),
+    # a non-finite prior is reported by kl_diag as mean2/var2; a non-number by its own name
+    "kl_diag_standard prior_mean": (lambda x: N.kl_diag_standard([0.0], [1.0], prior_mean="x" + str(x)), "prior_mean"),
+    "kl_diag_standard prior_var": (lambda x: N.kl_diag_standard([0.0], [1.0], prior_var="x" + str(x)), "prior_var"),
     "mixture means": (lambda x: N.DiagonalMixture.create([[x]], [[1.0]]), "means"),
     "mixture var": (lambda x: N.DiagonalMixture.create([[0.0]], [[x]]), "var"),
     "prior mean": (lambda x: N.Prior(mean=x).arrays(1), "prior mean"),
@@ -97,3 +100,20 @@ def test_errors_name_the_argument(case, bad):
     with pytest.raises((ValueError, TypeError)) as info:
         call(bad)
     assert str(info.value).startswith(f"{name} "), str(info.value)
+
+
+def test_kl_diag_standard_rejects_a_prior_per_row():
+    """The prior is one diagonal Gaussian, shape (d,): a (rows, d) prior is an error, not a batch of priors."""
+    with pytest.raises(ValueError):
+        N.kl_diag_standard(np.zeros((2, 2)), np.ones((2, 2)), prior_mean=np.zeros((2, 2)))
+    with pytest.raises(ValueError):
+        N.kl_diag_standard(np.zeros((2, 2)), np.ones((2, 2)), prior_var=np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: N.kl_diag([0.0], [1e300], [0.0], [1e-300]),
+    lambda: N.kl_full_standard([0.0, 0.0], np.diag([1.7e308, 1.7e308])),
+], ids=["kl_diag", "kl_full_standard"])
+def test_overflow_is_an_error_that_says_what_overflowed(call):
+    with pytest.raises(ValueError, match="^the KL divergence is not representable in float64"):
+        call()
