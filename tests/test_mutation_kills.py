@@ -117,3 +117,15 @@ def test_kl_diag_standard_rejects_a_prior_per_row():
 def test_overflow_is_an_error_that_says_what_overflowed(call):
     with pytest.raises(ValueError, match="^the KL divergence is not representable in float64"):
         call()
+
+
+def test_mixture_samples_have_the_mixtures_moments():
+    """Draws from q̄ with unequal weights in d = 2: mean and covariance within 5 standard errors of moments()."""
+    mix = N.DiagonalMixture.create([[0.0, 1.0], [3.0, -1.0], [-2.0, 0.5]], [[1.0, 0.5], [0.2, 2.0], [0.7, 0.1]],
+                                   weights=[0.6, 0.3, 0.1])
+    z = mix.sample(40_000, np.random.default_rng(0))
+    assert z.shape == (40_000, 2)
+    mu, cov = N.moments(mix)
+    assert (np.abs(z.mean(0) - mu) <= 5 * z.std(0) / np.sqrt(len(z))).all()
+    dev = (z - mu) ** 2
+    assert (np.abs(dev.mean(0) - np.diag(cov)) <= 5 * dev.std(0) / np.sqrt(len(z))).all()
