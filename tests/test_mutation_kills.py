@@ -51,7 +51,8 @@ def test_full_covariance_kl_broadcasts_over_batches():
     (lambda: N.entropy_diag(2.0), "var"),
     (lambda: N.kl_diag(0.5, [2.0], [0.0], [1.0]), "mean1"),
     (lambda: N.kl_diag([0.5], 2.0, [0.0], [1.0]), "var1"),
-], ids=["kl_full mean", "kl_full cov", "entropy var", "kl_diag mean1", "kl_diag var1"])
+    (lambda: N.kl_diag_standard(0.5, 2.0), "mean"),
+], ids=["kl_full mean", "kl_full cov", "entropy var", "kl_diag mean1", "kl_diag var1", "kl_diag_standard mean"])
 def test_arrays_without_the_coordinate_axis_are_rejected_by_name(call, name):
     """The last axis holds the d coordinates: a scalar is not silently taken for d = 1."""
     with pytest.raises(ValueError, match=f"^{name} must have at least"):
@@ -73,11 +74,11 @@ _NAN = float("nan")
 
 # (call, the argument's name in the message) for a NaN and for a string in each argument
 BAD_ARGUMENTS = {
-    "kl_diag mean1": (lambda x: N.kl_diag(x, [1.0], [0.0], [1.0]), "mean1"),
-    "kl_diag var1": (lambda x: N.kl_diag([0.0], x, [0.0], [1.0]), "var1"),
-    "kl_diag mean2": (lambda x: N.kl_diag([0.0], [1.0], x, [1.0]), "mean2"),
-    "kl_diag var2": (lambda x: N.kl_diag([0.0], [1.0], [0.0], x), "var2"),
-    "kl_full_standard mean": (lambda x: N.kl_full_standard(x, [[1.0]]), "mean"),
+    "kl_diag mean1": (lambda x: N.kl_diag([x], [1.0], [0.0], [1.0]), "mean1"),
+    "kl_diag var1": (lambda x: N.kl_diag([0.0], [x], [0.0], [1.0]), "var1"),
+    "kl_diag mean2": (lambda x: N.kl_diag([0.0], [1.0], [x], [1.0]), "mean2"),
+    "kl_diag var2": (lambda x: N.kl_diag([0.0], [1.0], [0.0], [x]), "var2"),
+    "kl_full_standard mean": (lambda x: N.kl_full_standard([x], [[1.0]]), "mean"),
     "kl_full_standard cov": (lambda x: N.kl_full_standard([0.0], [[x]]), "cov"),
     "entropy_diag var": (lambda x: N.entropy_diag([x]), "var"),
     "kl_diag_standard logvar": (lambda x: N.kl_diag_standard([0.0], logvar=[x]), "logvar"),
@@ -93,6 +94,7 @@ BAD_ARGUMENTS = {
 }
 
 
+# one-element arrays, so that the value itself (not the missing coordinate axis) is what is rejected
 @pytest.mark.parametrize("case", BAD_ARGUMENTS)
 @pytest.mark.parametrize("bad", [_NAN, "abc"], ids=["nan", "string"])
 def test_errors_name_the_argument(case, bad):
