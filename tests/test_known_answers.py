@@ -276,3 +276,13 @@ def test_reproduce_passes_k_and_d_through_exactly():
         se = excess.std(ddof=1) / np.sqrt(excess.size)
         assert abs(excess.mean()) <= 5 * se, (d, k, excess.mean(), se)
         np.testing.assert_allclose(t.avg_kl, kl_diag_standard(t.means[:, 0], t.variances[:, 0]), rtol=1e-13)
+
+
+def test_t_interval_with_two_values_and_with_one():
+    """n = 2: one degree of freedom, t_{0.975, 1} = 12.706 (NIST table); n = 1: no interval, NaN, not a number made up."""
+    r = mean_interval(np.array([1.0, 3.0]))
+    assert (r["mean"], r["stderr"]) == (2.0, pytest.approx(1.0, rel=1e-14))
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(2 - 12.7062047, abs=1e-6), pytest.approx(2 + 12.7062047, abs=1e-6))
+    one = mean_interval(np.array([5.0]))
+    assert one["mean"] == 5.0 and one["n"] == 1
+    assert np.isnan(one["stderr"]) and np.isnan(one["ci_low"]) and np.isnan(one["ci_high"])

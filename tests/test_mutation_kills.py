@@ -131,3 +131,9 @@ def test_mixture_samples_have_the_mixtures_moments():
     assert (np.abs(z.mean(0) - mu) <= 5 * z.std(0) / np.sqrt(len(z))).all()
     dev = (z - mu) ** 2
     assert (np.abs(dev.mean(0) - np.diag(cov)) <= 5 * dev.std(0) / np.sqrt(len(z))).all()
+    # the distribution, not only two moments: the empirical CDF of each coordinate at a few points
+    from scipy import stats
+    for j in range(2):
+        for x in (-1.0, 0.0, 0.7, 2.0):
+            exact = float(mix.weights @ stats.norm.cdf(x, mix.means[:, j], np.sqrt(mix.variances[:, j])))
+            assert abs((z[:, j] <= x).mean() - exact) <= 5 * np.sqrt(exact * (1 - exact) / len(z)), (j, x)
