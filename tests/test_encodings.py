@@ -46,9 +46,15 @@ def test_mutual_information_below_log_n(linear_vae):
 
 
 def test_decomposition_adds_up_within_its_error(linear_vae):
+    """I, TC and KL(q̄ || p) come from independent draws and Σ_j KL_j from quadrature: both identities are checks."""
     _, dec = linear_vae
     total = dec.mutual_information.value + dec.total_correlation.value + dec.dimwise_kl.sum()
-    assert abs(dec.avg_kl - total) <= 4 * dec.residual.stderr
+    assert abs(dec.avg_kl - total) <= 4 * dec.residual.stderr + dec.dimwise_error.sum()
+    assert dec.residual.value == pytest.approx(dec.avg_kl - total, abs=1e-12)
+    assert abs(dec.gap_residual.value) <= 4 * dec.gap_residual.stderr
+    # the residual's error is that of the two Monte Carlo estimates in it, not zero
+    assert dec.residual.stderr == pytest.approx(np.hypot(dec.mutual_information.stderr, dec.total_correlation.stderr))
+    assert dec.total_correlation.stderr > 0
     assert dec.bounds.lower - 4 * dec.kl_aggregate.stderr <= dec.kl_aggregate.value <= dec.bounds.upper + 4 * dec.kl_aggregate.stderr
 
 
@@ -61,7 +67,8 @@ def test_digits_example_known_answer():
     assert abs(moment_matched_kl(mix)) < 1e-10
     dec = decompose(mix, np.random.default_rng(0), n_samples=10_000)
     assert dec.mutual_information.value <= dec.log_n
-    assert abs(dec.residual.value) <= 4 * dec.residual.stderr
+    assert abs(dec.residual.value) <= 4 * dec.residual.stderr + dec.dimwise_error.sum()
+    assert abs(dec.gap_residual.value) <= 4 * dec.gap_residual.stderr
 
 
 def test_active_units_and_dimensionwise_kl():
