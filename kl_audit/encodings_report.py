@@ -112,7 +112,8 @@ def _data(dec: Decomposition, mix: DiagonalMixture, source: str, n_samples: int,
         "per_example_kl": {"min": float(per_example.min()), "median": float(np.median(per_example)),
                            "max": float(per_example.max())},
         "total_correlation": _est(dec.total_correlation), "dimwise_kl_sum": float(dec.dimwise_kl.sum()),
-        "decomposition_residual": _est(dec.residual),
+        "decomposition_residual": _est(dec.residual), "gap_residual": _est(dec.gap_residual),
+        "routes": dict(dec.routes),
         "moment_matched_kl": dec.moment_matched_kl, "moment_matched_kl_diag": dec.moment_matched_kl_diag,
         "active_threshold": ACTIVE_THRESHOLD, "active_units": int(dec.active.sum()),
         "per_dimension": {
@@ -277,7 +278,7 @@ def _residual_sentence(res: dict) -> str:
     if abs(z) > _RESIDUAL_ALARM:
         return head + (f"**Beyond sampling noise** (more than {_RESIDUAL_ALARM:g} standard errors): the estimates "
                        "do not add up; report this.")
-    return head + ("A consistency check, not a verdict: with independent draws for I(i; z) and KL(q̄ || p), a 95% "
+    return head + ("A consistency check, not a verdict: with independent draws for I(i; z), TC and KL(q̄ || p), a 95% "
                    "interval misses 0 one time in 20 by chance; only a residual of more than "
                    f"{_RESIDUAL_ALARM:g} standard errors would mean the numbers do not add up.")
 

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from . import _xp
 from ._validate import WEIGHT_SUM_TOLERANCE
 from .bounds import BoundsEstimate
-from .encodings import ACTIVE_THRESHOLD, Decomposition
+from .encodings import ACTIVE_THRESHOLD, ROUTES, Decomposition
 from .estimate import Estimate
 from .gaussian import kl_diag, kl_full_standard
 
@@ -434,6 +434,26 @@ def mutual_information_monte_carlo(mix: DeviceMixture, n_samples: int, rng: np.r
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(20)
 
 
+def total_correlation_monte_carlo(mix: DeviceMixture, n_samples: int, rng: np.random.Generator, *,
+                                  level: float = 0.95, chunk_samples: int = 4096, chunk_bytes: int | None = None,
+                                  progress: Callable[[int], None] | None = None) -> Estimate:
+    """TC = E_q̄[log q̄(z) - Σ_j log q̄_j(z_j)] with an interval, on the mixture's device.
+
+    Each marginal q̄_j is the one-dimensional mixture of coordinate j, scored by :func:`log_density`.
+    numpy: :func:`numeric.encodings.total_correlation_monte_carlo`.
+    """
+    marginals = [DeviceMixture(mix.means[:, j:j + 1], mix.variances[:, j:j + 1], mix.weights, mix.xp)
+                 for j in range(mix.d)]
+
+    def f(z, comp, eps):
+        joint = log_density(mix, z, chunk_bytes=chunk_bytes)
+        for j, q_j in enumerate(marginals):
+            joint = joint - log_density(q_j, z[:, j:j + 1], chunk_bytes=chunk_bytes)
+        return joint
+
+    return _expectation(mix, n_samples, rng, f, level=level, chunk_samples=chunk_samples, progress=progress)
+
+
 def _gauss_legendre_1d(mix: DeviceMixture, j: int, panels_per_sd: float, reach: float, max_points: int) -> float:
     """∫ q̄_j log(q̄_j / p_j) by composite 20-node Gauss-Legendre, panels no wider than s_min / panels_per_sd."""
     xp = mix.xp
@@ -557,16 +577,17 @@ def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 
               ) -> Decomposition:
     """The report's numbers computed on the mixture's device (numpy: :func:`numeric.decompose`).
 
-    Same streams as numpy's (``rng.spawn(3)`` for KL(q̄ || p), I(i; z) and the bound rows),
+    Same streams as numpy's (``rng.spawn(4)`` for KL(q̄ || p), I(i; z), the bound rows and TC),
     the same estimators; the moments' d x d covariance is formed on the device and its
     KL taken on the host by :func:`numeric.kl_full_standard`.
     """
     xp = mix.xp
     bar = progress or (lambda label, total: None)
     avg = avg_kl(mix)
-    kl_rng, mi_rng, bound_rng = rng.spawn(3)
+    kl_rng, mi_rng, bound_rng, tc_rng = rng.spawn(4)
     kl_agg = kl_monte_carlo(mix, n_samples, kl_rng, progress=bar("KL(qbar||p)", n_samples))
     mi = mutual_information_monte_carlo(mix, n_samples, mi_rng, progress=bar("I(i; z)", n_samples))
+    tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", n_samples))
     bounds = pairwise_bounds(mix, max_rows=max_bound_rows, rng=bound_rng,
                              progress=bar("pairwise bounds", min(mix.n, max_bound_rows)))
     w = xp_float64(xp, mix.weights)
@@ -580,11 +601,15 @@ def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 
     cov_h[np.diag_indices(mix.d)] += mean_var_h
     dimwise, dim_err = dimwise_kl(mix, progress=bar("dimension-wise KL", mix.d))
     sum_dim = float(dimwise.sum())
-    residual = Estimate.normal(avg - (mi.value + kl_agg.value), float(np.hypot(mi.stderr, kl_agg.stderr)), n_samples)
+    # independent draws for I(i; z), TC and KL(qbar || p): their standard errors add in quadrature
+    residual = Estimate.normal(avg - (mi.value + tc.value + sum_dim), float(np.hypot(mi.stderr, tc.stderr)), n_samples)
+    gap_residual = Estimate.normal(avg - (mi.value + kl_agg.value), float(np.hypot(mi.stderr, kl_agg.stderr)),
+                                   n_samples)
     zero, one = np.zeros(1), np.ones(1)
     return Decomposition(
         n=mix.n, d=mix.d, avg_kl=avg, kl_aggregate=kl_agg, bounds=bounds, mutual_information=mi,
-        log_n=math.log(mix.n), total_correlation=kl_agg.affine(-sum_dim), residual=residual,
+        log_n=math.log(mix.n), total_correlation=tc, residual=residual, gap_residual=gap_residual,
+        routes=dict(ROUTES),
         moment_matched_kl=float(kl_full_standard(mean_h, cov_h)),
         moment_matched_kl_diag=float(kl_diag(mean_h, np.diag(cov_h), zero, one)),
         variance_of_means=var_of_means, active=var_of_means > ACTIVE_THRESHOLD, avg_kl_per_dim=avg_kl_per_dim(mix),
