@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["Density", "density", "KL", "Opaque", "GaussianExpectation", "KLNormal", "NamedQuantity", "z", "gaussian_pdf"]
+__all__ = ["Density", "NormalDiag", "density", "KL", "Opaque", "GaussianExpectation", "KLNormal", "NamedQuantity", "z", "gaussian_pdf"]
 
 #: The integration variable of every one-dimensional derivation.
 z = sp.Symbol("z", real=True)
@@ -31,6 +31,31 @@ class Density(sp.Function):
         return rf"{head}\left({printer._print(point)}\right)"
 
 
+class NormalDiag(Density):
+    """Density of N((a_1..a_d), diag(b_1..b_d)) at a point of R^d: ``NormalDiag(a, b, d, x)``.
+
+    ``a`` and ``b`` are ``Lambda(j, ...)`` giving the j-th mean and variance;
+    the point ``x`` stands for a block of d coordinates, as in the theorem
+    ``kl_product``.  Only the axioms of :mod:`proofs.axioms_dimension` relate
+    it to one-dimensional densities; algebra treats it as a named density.
+    """
+
+    nargs = 4
+    witnessable = False  # a block of d coordinates: the numeric witness does not evaluate it
+
+    def name_latex(self, printer) -> str:
+        a, b, d, _ = self.args
+        (k,) = a.signature
+        mean = "0" if a.expr == 0 else printer._print(a.expr.base if isinstance(a.expr, sp.Indexed) else a)
+        if b.expr == 1:
+            return r"\mathcal N\left(" + mean + ", I_{" + printer._print(d) + r"}\right)"
+        var = printer._print(b.expr.base if isinstance(b.expr, sp.Indexed) else b)
+        return r"\mathcal N\left(" + mean + r", \operatorname{diag} " + var + r"\right)"
+
+    def _latex(self, printer):
+        return self.name_latex(printer) + r"\left(" + printer._print(self.args[-1]) + r"\right)"
+
+
 def density(name: str, latex_name: str | None = None) -> type[Density]:
     """A new density symbol called ``name`` (printed as ``latex_name``)."""
     return type(name, (Density,), {"_latex_name": latex_name or name})
@@ -46,6 +71,8 @@ def _density_latex(printer, f: sp.Lambda) -> str:
     var = f.signature[-1]
     if body in _DENSITY_NAMES:
         return _DENSITY_NAMES[body]
+    if isinstance(body, NormalDiag):
+        return body.name_latex(printer)
     if len(f.signature) == 1 and isinstance(body, Density) and body.args[-1] == var:
         *index, _ = body.args
         head = body._latex_name

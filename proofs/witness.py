@@ -89,6 +89,8 @@ class _Env:
         return self.tables[key]
 
     def density(self, f: AppliedUndef) -> sp.Expr:
+        if not getattr(f, "witnessable", True):
+            raise _Skip(f"{f} is not a one-dimensional density")
         *idx, point = f.args
         key = (type(f), tuple(idx))
         if key not in self.densities:
