@@ -145,11 +145,8 @@ def _jensen_conditions(f, weight, point, i, n):
     (t,) = f.signature
     return [
         Condition("f is real with f'' finite and >= 0 on the whole domain of its variable", "convex", (f,)),
-        Condition("f's variable is positive, nonnegative or real", "check",
-                  (bool(t.is_positive or t.is_nonnegative or t.is_real),)),
         Condition("every point is real", "real", (point,)),
-        *([Condition("every point lies in the domain of f", "generic", (point, "gt" if t.is_positive else "ge"))]
-          if t.is_nonnegative else []),
+        Condition("every point lies in the domain of f (the assumptions of its variable)", "maps_into", (point, t)),
         Condition("the weights are nonnegative", "generic", (weight, "ge")),
         Condition("the index is an integer", "integer", (i,)),
         _holds("the range is nonempty", sp.Ge(n, 1)),

@@ -65,6 +65,42 @@ def _clean(e: Any, what: str) -> None:
             raise ProofError(f"{what}: contains nan or complex infinity")
         if any(n.startswith(RESERVED) for n in _names(x)):
             raise ProofError(f"{what}: a name starting with {RESERVED!r} is reserved for the kernel")
+        for s in x.atoms(sp.Sum, sp.Product):
+            for i, *bounds in s.limits:
+                if len(bounds) != 2 or _index_problem(i, bounds[0]):
+                    raise ProofError(f"{what}: in {s}, {_index_problem(i, bounds[0]) if bounds else 'no bounds'}")
+        for s in x.atoms(sp.Integral):
+            for v, *bounds in s.limits:
+                if v.is_real is not True or _extra(v) or (bounds and not _unsigned(v) and not (
+                        (v.is_positive or v.is_nonnegative) and sp.sympify(bounds[0]).is_nonnegative)):
+                    raise ProofError(f"{what}: the integration variable {v} of {s} must be real with no "
+                                     "assumption its range violates")
+
+
+def _extra(s: sp.Symbol) -> set:
+    """Assumptions of ``s`` beyond integer or real and one interval sign (positive, nonnegative, negative, nonpositive)."""
+    kind = {"integer": True} if s.is_integer else {"real": True}
+    sign = next(({k: True} for k in ("positive", "nonnegative", "negative", "nonpositive") if s.assumptions0.get(k)), {})
+    base = sp.Symbol("b", **kind, **sign)
+    return {k for k, v in s.assumptions0.items() if v and not base.assumptions0.get(k)}
+
+
+def _unsigned(v: sp.Symbol) -> bool:
+    """A plain real variable: no sign assumption (its domain is the whole real line)."""
+    return not _extra(v) and not any(v.assumptions0.get(k) for k in ("positive", "nonnegative", "negative", "nonpositive"))
+
+
+def _index_problem(i, lo) -> str:
+    """'' when a summation index is an integer symbol whose assumptions every value from ``lo`` up satisfies."""
+    if not isinstance(i, sp.Symbol) or i.is_integer is not True:
+        return f"the summation index {i} must be an integer symbol"
+    extra = _extra(i) | {k for k in ("negative", "nonpositive") if i.assumptions0.get(k)}
+    if extra:
+        return f"the summation index {i} carries assumptions {sorted(extra)} a range of integers does not keep"
+    floor = 1 if i.is_positive else 0 if i.is_nonnegative else None
+    if floor is not None and not sp.sympify(lo - floor).is_nonnegative:
+        return f"the index {i} is declared {'positive' if floor else 'nonnegative'} but the range starts at {lo}"
+    return ""
 
 
 def _fresh(s: sp.Symbol) -> sp.Dummy:
@@ -93,7 +129,7 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
         return subst(lam.expr, dict(zip(lam.signature, args)), check)
 
     def walk(x: sp.Basic, m: dict) -> sp.Basic:
-        if x in m and isinstance(x, (sp.Symbol, sp.IndexedBase)):
+        if not isinstance(x, type) and x in m:
             v = m[x]
             if isinstance(v, sp.Lambda):
                 raise ProofError(f"{x} is used as a value but substituted by a lambda {v}")
@@ -108,7 +144,7 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             raise ProofError(f"cannot substitute the variable of the derivative {x}")
         if isinstance(x, (sp.concrete.expr_with_limits.ExprWithLimits, sp.Lambda)):
             bound = list(x.signature) if isinstance(x, sp.Lambda) else [lim[0] for lim in x.limits]
-            inner = {k: v for k, v in m.items() if k not in bound}
+            inner = {k: v for k, v in m.items() if isinstance(k, type) or not (k.free_symbols & set(bound))}
             ren = {b: _fresh(b) for b in bound if b in danger}
             if isinstance(x, sp.Lambda):
                 return sp.Lambda(tuple(ren.get(b, b) for b in bound), walk(x.expr.xreplace(ren), inner))
@@ -149,7 +185,9 @@ def _opaque(expr: sp.Basic) -> sp.Basic:
             k = len(classes)
             classes.append(a)
         args = sorted(a.free_symbols, key=sp.default_sort_key)
-        mapping[a] = sp.Function(f"{RESERVED}{_SECRET}_{k}", real=True)(*args)
+        inner = a.function if isinstance(a, sp.Integral) else a.args[0] if a.is_real is None else a
+        real = inner.is_real is True and all(lim[0].is_real for lim in getattr(a, "limits", ()))
+        mapping[a] = sp.Function(f"{RESERVED}{_SECRET}_{k}{'r' if real else 'c'}", real=real)(*args)
     return expr.xreplace(mapping)
 
 
@@ -160,8 +198,9 @@ def _congruent(a: sp.Basic, b: sp.Basic) -> bool:
         return True
     if _fingerprint(a) != _fingerprint(b):
         return False
-    if isinstance(a, sp.Integral):
-        return a.limits == b.limits and is_zero(a.function - b.function)
+    if isinstance(a, sp.Integral):  # integrands compared at fresh points: no fact about a free z reaches a bound z
+        fresh = {lim[0]: _fresh(lim[0]) for lim in a.limits}
+        return a.limits == b.limits and is_zero(a.function.xreplace(fresh) - b.function.xreplace(fresh))
     return all(_same_arg(x, y) for x, y in zip(a.args, b.args))
 
 
@@ -195,9 +234,8 @@ _REWRITE: list[tuple] = [()]  # rewrite rules of the theorem being checked (a st
 
 
 def _rewrite(e: sp.Basic, rules: tuple) -> sp.Basic:
-    plain = {lhs: rhs for lhs, rhs in rules if not isinstance(rhs, sp.Lambda)}
-    funcs = {lhs: rhs for lhs, rhs in rules if isinstance(rhs, sp.Lambda)}
-    return subst(e.xreplace(plain), funcs) if funcs else e.xreplace(plain)
+    """Definitions and hypotheses applied left to right, capture-free (symbols, functions through subst)."""
+    return subst(e, dict(rules)) if rules else e
 
 
 def _candidates(expr: sp.Expr, rules: tuple):
@@ -301,8 +339,9 @@ class _Ctx:
         return any(_same_relation(rel, f) for f in self.facts.values()) or _holds(*_normal(rel))
 
     def admits(self, var: sp.Basic, value: sp.Basic) -> None:
-        """``value`` has every assumption of ``var`` (strictly proved signs, integrality, realness)."""
-        need = var.assumptions0 if isinstance(var, (sp.Symbol, sp.IndexedBase)) else {}
+        """``value`` has every assumption of ``var`` (strictly proved signs, integrality, realness, parity ...)."""
+        need = var.assumptions0 if isinstance(var, (sp.Symbol, sp.IndexedBase)) else \
+            {k: True for k in (*_ASSUMPTIONS, "odd", "even", "prime", "rational", "zero") if getattr(var, f"is_{k}")}
         if isinstance(value, sp.Lambda):
             return
         value = sp.sympify(value)
@@ -319,13 +358,22 @@ class _Ctx:
             for key in ("positive", "nonnegative", "real", "integer"):
                 if need.get(key) and not value.assumptions0.get(key):
                     self.fail(f"{var} is {key} but the indexed base {value} is not declared {key}")
+            return
+        for key in ("odd", "even", "prime", "rational", "zero", "nonzero", "finite", "composite"):
+            if need.get(key) and getattr(value, f"is_{key}") is not True:
+                self.fail(f"{var} is {key} but {value} is not provably {key}")
 
     def lam_check(self, var, arg):
         self.admits(var, arg)
 
-    def generic(self, lam: sp.Lambda) -> sp.Basic:
-        """The body of ``lam`` at fresh points with its variables' assumptions (for 'for every i' checks)."""
-        return subst(lam.expr, {s: _fresh(s) for s in lam.signature})
+    def generic(self, lam: sp.Lambda, index: bool = False) -> sp.Basic:
+        """The body of ``lam`` at fresh points: its variables' assumptions, or (``index``) any positive integer."""
+        if not index:
+            return subst(lam.expr, {s: _fresh(s) for s in lam.signature})
+        pts = [sp.Dummy("k", integer=True, positive=True) for _ in lam.signature]
+        for s, pt in zip(lam.signature, pts):
+            self.admits(s, pt)
+        return subst(lam.expr, dict(zip(lam.signature, pts)))
 
     def in_range(self, idx, lo, hi) -> bool:
         if idx in self.ranges:
@@ -342,6 +390,8 @@ class _Ctx:
         if i in self.pinned:
             self.fail(f"{what}: the index {i} is pinned down by a hypothesis or definition; "
                       "a fact about one index cannot be summed")
+        if _index_problem(i, lo):
+            self.fail(f"{what}: {_index_problem(i, lo)}")
         if i in sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols:
             self.fail(f"{what}: the index {i} appears in its own bounds")
         if i in self.ranges:
@@ -369,8 +419,8 @@ def _def_free(lhs, rhs) -> set:
 def _density_problem(ctx: _Ctx, lam: sp.Lambda) -> str:
     """'' when ``lam`` is a density (a named density, a normalized Gaussian, a product or a mixture)."""
     vs, body = lam.signature, lam.expr
-    if any(v.is_real is not True for v in vs):
-        return "its variables must be real"
+    if any(v.is_real is not True or not _unsigned(v) for v in vs):
+        return "its variables must be real symbols with no further assumption (densities live on the real line)"
     if isinstance(body, Density):
         *idx, point = body.args
         if len(vs) != 1 or point != vs[0] or any(vs[0] in sp.sympify(a).free_symbols for a in idx):
@@ -540,6 +590,11 @@ def _combine(ctx, rel, why):
         if label not in ctx.facts:
             ctx.fail(f"refers to unknown step or hypothesis {label!r}")
         rk, rd = _normal(ctx.facts[label])
+        if _opaque(coeff).is_finite is not True:
+            ctx.fail(f"factor {coeff} on {label!r} is not provably finite")
+        den = sp.denom(sp.together(coeff))
+        if not (den.is_nonzero or ctx.knows(sp.Gt(den, 0)) or ctx.knows(sp.Gt(-den, 0))):
+            ctx.fail(f"factor {coeff} on {label!r}: its denominator {den} is not provably nonzero")
         if rk != "eq":
             if kind == "eq":
                 ctx.fail(f"an equality cannot follow from inequality {label!r}")
@@ -552,14 +607,17 @@ def _combine(ctx, rel, why):
                 ctx.fail(f"summing inequality {label!r} over {over[1]}..{over[2]}: the range may be reversed")
         residual -= sp.Sum(coeff * rd, over) if over else coeff * rd
     names = ", ".join(label for label, _, _ in why.refs)
-    if is_zero(residual) or (kind == "ge" and is_nonnegative(residual)) or \
+    if (kind == "eq" and is_zero(residual)) or (kind == "ge" and is_nonnegative(residual)) or \
             (kind == "gt" and (is_positive(residual) or (strict and is_nonnegative(residual)))):
         return "checked", "combination of " + names
     ctx.fail(f"does not follow {'strictly ' if kind == 'gt' else ''}from {names}; remainder {residual}")
 
 
 def _by_theorem(ctx, rel, why):
-    thm = next((t for t in ctx.proved if t.source is why.theorem and t in _ISSUED), None)
+    thm = next((t for t in ctx.proved if isinstance(t, Thm) and t.source is why.theorem and t in _ISSUED), None)
+    if thm is not None and _DIGESTS.get(id(thm)) != statement_digest(
+            thm.name, thm.conclusions, thm.hypotheses, thm.definitions, thm.ranges):
+        ctx.fail(f"the record of {thm.name!r} was changed after it was proved")
     if thm is None:
         ctx.fail(f"{getattr(why.theorem, 'name', why.theorem)!r} is not proved yet")
     _clean(dict(why.subs), f"{ctx.name}, step ({ctx.step}): substitution")
@@ -685,16 +743,22 @@ class Axiom:
     reference: str = ""
 
 
+_NONSMOOTH = (sp.Piecewise, sp.Abs, sp.Min, sp.Max, sp.floor, sp.ceiling, sp.sign, sp.Heaviside, sp.DiracDelta,
+              sp.re, sp.im, sp.arg, sp.Mod, sp.frac)
 _TYPES = {"lambda": sp.Lambda, "expr": sp.Expr, "symbol": sp.Symbol, "integer": sp.Expr,
-          "variables": tuple, "matrix": sp.MatrixBase, "terms": (list, tuple)}
+          "variables": tuple, "matrix": sp.MatrixBase, "terms": tuple}
 
 
 def _condition(ctx: _Ctx, ax: Axiom, c: Condition) -> bool:
     if c.kind == "holds":
         return ctx.knows(c.args[0])
-    if c.kind == "generic":
+    if c.kind == "generic":  # for every index 1, 2, ...: the Lambda's variable must admit them all
         lam, kind = c.args
-        return _holds(kind, ctx.generic(lam))
+        return _holds(kind, ctx.generic(lam, index=True))
+    if c.kind == "maps_into":  # every point (at every index) satisfies the assumptions of f's variable
+        point, t = c.args
+        ctx.admits(t, ctx.generic(point, index=True))
+        return True
     if c.kind == "density":
         ctx.is_density(c.args[0], f"{ax.name}")
         return True
@@ -704,6 +768,8 @@ def _condition(ctx: _Ctx, ax: Axiom, c: Condition) -> bool:
     if c.kind == "convex":
         (f,) = c.args
         (t,) = f.signature
+        if f.expr.has(*_NONSMOOTH) or t.is_real is not True or _extra(t):
+            return False
         second = sp.diff(f.expr, t, 2)
         return f.expr.is_real is True and second.is_finite is True and is_nonnegative(second)
     if c.kind == "pd":
@@ -713,31 +779,47 @@ def _condition(ctx: _Ctx, ax: Axiom, c: Condition) -> bool:
         return sp.sympify(c.args[0]).is_integer is True
     if c.kind == "pointwise":
         rel, variables = c.args
-        return not set(variables) & ctx.pinned and ctx.knows(rel)
+        plain = all(isinstance(v, sp.Symbol) and v.is_real and _unsigned(v) for v in variables)
+        return plain and not set(variables) & ctx.pinned and ctx.knows(rel)
     if c.kind == "check":
         return c.args[0] is True
     if c.kind == "real":
-        return ctx.generic(c.args[0]).is_real is True
+        return ctx.generic(c.args[0], index=True).is_real is True
     if c.kind == "range":
         idx, lo, hi = c.args
         return is_nonnegative(hi - lo) and ctx.in_range(idx, lo, hi)
     raise ProofError(f"{ax.name}: unknown kind of side condition {c.kind!r}")
 
 
+def _freeze(v):
+    """Lists and tuples as plain tuples, numbers as sympy numbers; anything else must be a sympy object."""
+    if type(v) in (list, tuple):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, (int, sp.Basic)) and not isinstance(v, bool):
+        return sp.sympify(v) if isinstance(v, int) else v
+    if isinstance(v, sp.MatrixBase):
+        return sp.ImmutableMatrix(v)
+    raise ProofError(f"an axiom argument must be a sympy object, a number or a list of them, got {type(v).__name__}")
+
+
 def _by_axiom(ctx, rel, why):
     ax = why.axiom
     if not any(ax is a for a in _AXIOMS):
         ctx.fail(f"{getattr(ax, 'name', ax)!r} is not a registered axiom")
-    _clean(dict(why.args), f"{ctx.name}, step ({ctx.step}): axiom argument")
-    names = {p.name for p in ax.params}
-    if set(why.args) - names:
-        ctx.fail(f"{ax.name}: unknown arguments {sorted(set(why.args) - names)}")
-    for p in ax.params:
-        if p.name in why.args and not isinstance(why.args[p.name], _TYPES[p.kind]):
-            ctx.fail(f"{ax.name}: argument {p.name} must be a {p.kind}, got {why.args[p.name]!r}")
     try:
-        inst = ax.schema(**why.args)
-        conds = ax.conditions(**why.args)
+        args = {k: _freeze(v) for k, v in dict(why.args).items()}  # a snapshot: no argument changes between uses
+    except ProofError as exc:
+        ctx.fail(str(exc))
+    _clean(args, f"{ctx.name}, step ({ctx.step}): axiom argument")
+    names = {p.name for p in ax.params}
+    if set(args) - names:
+        ctx.fail(f"{ax.name}: unknown arguments {sorted(set(args) - names)}")
+    for p in ax.params:
+        if p.name in args and not isinstance(args[p.name], _TYPES[p.kind]):
+            ctx.fail(f"{ax.name}: argument {p.name} must be a {p.kind}, got {args[p.name]!r}")
+    try:
+        inst = ax.schema(**args)
+        conds = ax.conditions(**args)
     except ProofError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -781,6 +863,7 @@ class StepResult:
 
 _TOKEN = object()
 _ISSUED: "weakref.WeakSet[Thm]" = weakref.WeakSet()
+_DIGESTS: dict[int, str] = {}  # the statement digest of every issued Thm, by identity
 
 
 class Thm:
@@ -846,6 +929,7 @@ def _check_definitions(ctx: _Ctx) -> list[tuple]:
             rules.append((lhs, rhs))
         else:
             lam = sp.Lambda(lhs.args, rhs)
+            ctx.admits(lhs, rhs)
             if issubclass(head, Density):
                 ctx.is_density(sp.Lambda(lhs.args[-1:], rhs), f"definition of {lhs}")
             rules.append((head, lam))
@@ -859,11 +943,12 @@ def _check_definitions(ctx: _Ctx) -> list[tuple]:
 def prove(source: Any, name: str, conclusions: Sequence, steps: Sequence, hypotheses: Mapping,
           definitions: Mapping, ranges: Mapping, proved: Sequence["Thm"], witness: bool = True) -> Thm:
     """Check every step of a theorem and issue its :class:`Thm`; raise :class:`ProofError` at the first failure."""
-    conclusions, hyps, defs = tuple(conclusions), dict(hypotheses), dict(definitions)
+    conclusions, hyps = tuple(conclusions), dict(hypotheses)
+    defs = {sp.sympify(k): sp.sympify(v) for k, v in dict(definitions).items()}
     ranges = {k: tuple(v) for k, v in ranges.items()}
     ctx = _Ctx(name, hyps, defs, ranges, tuple(proved))
     _clean([*conclusions, *hyps.values(), *defs, *defs.values(), *[sp.Tuple(k, *v) for k, v in ranges.items()]],
-           f"{name}, statement")
+           f"{name}, step (statement)")
     for rel in [*conclusions, *hyps.values()]:
         if not isinstance(rel, sp.Rel):
             ctx.fail(f"{rel} is not a relation (evaluate=False keeps sympy from deciding it)")
@@ -904,4 +989,6 @@ def prove(source: Any, name: str, conclusions: Sequence, steps: Sequence, hypoth
               ranges=ranges, digest=statement_digest(name, conclusions, hyps, defs, ranges), results=results,
               axioms=tuple({a.name: a for a in ctx.axioms}.values()))
     _ISSUED.add(thm)
+    _DIGESTS[id(thm)] = thm.digest
+    weakref.finalize(thm, _DIGESTS.pop, id(thm), None)
     return thm

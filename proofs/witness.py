@@ -5,14 +5,20 @@ after the symbolic check of a theorem; a step whose two sides disagree (or
 are in the wrong order) at a point that satisfies the theorem's assumptions,
 hypotheses and definitions fails the proof.  Symbols are drawn from their
 declared domains (integer sizes 1..3, positive values in [0.3, 3], reals in
-[-2, 2]); named densities become concrete Gaussians; KL terms become their
-defining integrals, evaluated by quadrature.  float64 first; a comparison that
-fails in float64 is redone with mpmath at 30 digits before it counts.
-Seeded: the same theorem gets the same points on every run.
+[-2, 2]); named densities become Gaussians with random parameters; KL terms
+become their defining integrals, evaluated by quadrature.  float64 first; a
+comparison that fails in float64 is redone with mpmath at 30 digits before it
+counts.  Seeded: the same theorem gets the same points on every run.
+
+A step is compiled once per choice of the integer sizes: sums are expanded,
+indexed values and density parameters become plain parameters, and every
+integral becomes a lambdified integrand.
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -28,11 +34,149 @@ __all__ = ["POINTS", "witness_theorem", "surely_nonzero"]
 
 #: Admissible points per step.
 POINTS = 20
-_TOL = 1e-7
+_TOL = 1e-7  # relative; quadrature in float64 is good to about 1e-12
+_ERRORS = (TypeError, ValueError, ZeroDivisionError, OverflowError, NotImplementedError, AttributeError,
+           KeyError, IndexError, RecursionError)
 
 
 class _Skip(Exception):
     """The expression cannot be evaluated at a concrete point."""
+
+
+def _param(name: str, positive: bool) -> sp.Symbol:
+    return sp.Symbol(f"_wit_{name}", positive=True) if positive else sp.Symbol(f"_wit_{name}", real=True)
+
+
+def _concrete(e: sp.Basic, ints: tuple) -> tuple[sp.Basic, list]:
+    """``e`` with integers substituted, sums expanded, indexed values and densities as parameters."""
+    e = e.xreplace(dict(ints))
+    for _ in range(3):
+        e = e.replace(lambda x: isinstance(x, sp.Sum) and all(a.is_number for lim in x.limits for a in lim[1:]),
+                      lambda x: x.doit())
+    params: dict[sp.Symbol, tuple] = {}
+
+    def indexed(x):
+        if not all(a.is_Integer for a in x.indices):
+            raise _Skip(f"symbolic index in {x}")
+        pos = bool(x.base.assumptions0.get("positive") or x.base.assumptions0.get("nonnegative"))
+        s = _param(f"{x.base}_{'_'.join(map(str, x.indices))}", pos)
+        params[s] = ("indexed", x.base, x.indices, pos)
+        return s
+
+    def density(x):
+        if not getattr(x, "witnessable", True):
+            raise _Skip(f"{x} is a density on a block of coordinates")
+        *idx, point = x.args
+        if not all(sp.sympify(a).is_Integer for a in idx):
+            raise _Skip(f"symbolic index in {x}")
+        tag = f"{type(x).__name__}_{'_'.join(map(str, idx))}"
+        mean, var = _param("mean_" + tag, False), _param("var_" + tag, True)
+        params[mean] = ("mean", type(x), tuple(idx))
+        params[var] = ("var", type(x), tuple(idx))
+        return sp.exp(-(point - mean) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)
+
+    e = e.replace(lambda x: isinstance(x, sp.Indexed), indexed)
+    e = e.replace(lambda x: isinstance(x, KL), _kl_integral)
+    e = e.replace(lambda x: isinstance(x, Density), density)
+    if e.has(sp.Derivative):
+        e = e.doit(deep=True, integrals=False) if not e.has(sp.Integral) else e
+    if e.has(Opaque, sp.Indexed, AppliedUndef, sp.Sum, sp.Derivative, sp.Lambda):
+        raise _Skip("an object with no numeric value")
+    return e, sorted(params.items(), key=lambda kv: kv[0].name)
+
+
+def _kl_integral(k: KL) -> sp.Integral:
+    f, g = k.args
+    vs = [sp.Dummy("u", real=True) for _ in f.signature]
+    return sp.Integral(f(*vs) * sp.log(f(*vs) / g(*vs)), *[(v, -sp.oo, sp.oo) for v in vs])
+
+
+class _Compiled:
+    """A concrete expression as: integrals (lambdified integrands) and an outer function of their values."""
+
+    def __init__(self, e: sp.Basic, params: list, free: list):
+        self.params, self.free = params, free
+        self.args = [p for p, _ in params] + free
+        self.integrals = []
+        holes = {}
+        for k, integral in enumerate(sorted(e.atoms(sp.Integral), key=sp.default_sort_key)):
+            if len(integral.limits) != 1 or len(integral.limits[0]) != 3 or integral.function.has(sp.Integral):
+                raise _Skip("only single definite integrals are evaluated")
+            variables = [lim[0] for lim in integral.limits]
+            body = sp.expand_log(integral.function, force=True)
+            bounds = [(lim[1], lim[2]) for lim in integral.limits]
+            self.integrals.append((variables, body, bounds))
+            holes[integral] = sp.Symbol(f"_wit_I{k}")
+        self.outer = e.xreplace(holes)
+        self.holes = list(holes.values())
+
+    @functools.cached_property
+    def numeric(self):
+        ins = [(sp.lambdify(v + self.args, b, "numpy"), b) for v, b, _ in self.integrals]
+        return ins, sp.lambdify(self.holes + self.args, self.outer, "numpy")
+
+    @functools.cached_property
+    def precise(self):
+        ins = [sp.lambdify(v + self.args, b, "mpmath") for v, b, _ in self.integrals]
+        return ins, sp.lambdify(self.holes + self.args, self.outer, "mpmath")
+
+    def value(self, values: list, digits: int = 0) -> complex:
+        if digits:
+            ins, outer = self.precise
+            with mpmath.workdps(digits):
+                vals = [mpmath.quad(lambda *x, f=f: f(*x, *values),
+                                    *[[float(a), float(b)] for a, b in bounds])
+                        for f, (_, _, bounds) in zip(ins, self.integrals)]
+                return complex(outer(*vals, *values))
+        ins, outer = self.numeric
+        vals = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for (f, _), (variables, _, bounds) in zip(ins, self.integrals):
+                lims = [(float(a), float(b)) for a, b in bounds]
+                if len(variables) == 1:
+                    val, _ = integrate.quad(f, *lims[0], args=tuple(values), limit=200, epsabs=1e-13, epsrel=1e-12)
+                else:
+                    val, _ = integrate.nquad(f, lims, args=tuple(values), opts={"epsabs": 1e-10, "epsrel": 1e-10})
+                vals.append(val)
+            return complex(outer(*vals, *values))
+
+
+class _Point:
+    """One admissible point: integer sizes, real values, indexed tables, density parameters."""
+
+    def __init__(self, rng: np.random.Generator, ints: dict, reals: dict):
+        self.rng, self.ints, self.reals, self.tables = rng, ints, reals, {}
+
+    def param(self, key: tuple, normalized: Mapping) -> float:
+        if key not in self.tables:
+            kind = key[0]
+            r = self.rng
+            if kind == "indexed":
+                _, base, idx, pos = key
+                if base in normalized:
+                    lo, hi = normalized[base]
+                    lo, hi = int(sp.sympify(lo).xreplace(self.ints)), int(sp.sympify(hi).xreplace(self.ints))
+                    raw = r.uniform(1, 10, hi - lo + 1)
+                    for k, v in zip(range(lo, hi + 1), raw / raw.sum()):
+                        self.tables[("indexed", base, (sp.Integer(k),), pos)] = float(v)
+                    if key in self.tables:
+                        return self.tables[key]
+                self.tables[key] = float(r.uniform(0.3, 3.0) if pos else r.uniform(-2.0, 2.0))
+            elif kind == "mean":
+                self.tables[key] = float(r.uniform(-1.5, 1.5))
+            else:
+                self.tables[key] = float(r.uniform(0.4, 2.5))
+        return self.tables[key]
+
+
+def _ints(e: sp.Basic) -> list[sp.Symbol]:
+    return sorted((s for s in e.free_symbols if isinstance(s, sp.Symbol) and s.is_integer), key=str)
+
+
+def _normalized(hyps: Sequence) -> dict:
+    return {h.lhs.function.base: h.lhs.limits[0][1:] for h in hyps if isinstance(h, sp.Equality)
+            and isinstance(h.lhs, sp.Sum) and h.rhs == 1 and isinstance(h.lhs.function, sp.Indexed)}
 
 
 def surely_nonzero(expr: sp.Expr, rules: Sequence = ()) -> bool:
@@ -43,197 +187,147 @@ def surely_nonzero(expr: sp.Expr, rules: Sequence = ()) -> bool:
     """
     if expr.has(sp.Integral, Opaque, sp.Derivative):
         return False
-    env = _Env(np.random.default_rng(7), [sp.Eq(l, r, evaluate=False) for l, r in rules
-                                         if isinstance(l, sp.Sum) and not isinstance(r, sp.Lambda)])
+    normalized = _normalized([sp.Eq(lhs, rhs, evaluate=False) for lhs, rhs in rules
+                              if isinstance(lhs, sp.Sum) and not isinstance(rhs, sp.Lambda)])
+    rng = np.random.default_rng(7)
+    ints = {s: sp.Integer(3) for s in _ints(expr)}
     try:
-        value = env.value(expr, digits=30)
-    except (_Skip, TypeError, ValueError, ZeroDivisionError, OverflowError):
+        e, params = _concrete(expr, tuple(ints.items()))
+        pt = _Point(rng, ints, {})
+        values = {p: sp.Float(pt.param(key, normalized), 30) for p, key in params}
+        for k, s in enumerate(sorted(e.free_symbols - set(values), key=str)):
+            values[s] = sp.Rational(7 + 3 * k, 11) if s.is_positive or s.is_nonnegative else sp.Rational(-5 + 3 * k, 13)
+        value = complex(e.xreplace(values).evalf(30))
+    except (_Skip, *_ERRORS):
         return False
-    return value is not None and abs(value) > 1e-6
-
-
-class _Env:
-    """One random admissible point: values of symbols, indexed bases and densities."""
-
-    def __init__(self, rng: np.random.Generator, hyps: Sequence):
-        self.rng, self.values, self.tables, self.densities = rng, {}, {}, {}
-        self.normalized = {h.lhs.function.base: h.lhs.limits[0][1:] for h in hyps
-                           if isinstance(h, sp.Equality) and isinstance(h.lhs, sp.Sum) and h.rhs == 1
-                           and isinstance(h.lhs.function, sp.Indexed)}
-
-    def symbol(self, s: sp.Symbol) -> sp.Expr:
-        if s not in self.values:
-            r = self.rng
-            if s.is_integer:
-                self.values[s] = sp.Integer(int(r.integers(1, 4)) if s.is_nonnegative else int(r.integers(-2, 4)))
-            elif s.is_positive or s.is_nonnegative:
-                self.values[s] = sp.Rational(int(r.integers(30, 300)), 100)
-            else:
-                self.values[s] = sp.Rational(int(r.integers(-200, 201)), 100)
-        return self.values[s]
-
-    def indexed(self, base: sp.IndexedBase, idx: tuple) -> sp.Expr:
-        key = (base, idx)
-        if key not in self.tables:
-            if base in self.normalized:
-                lo, hi = (int(self.fix(b)) for b in self.normalized[base])
-                raw = {k: sp.Rational(int(self.rng.integers(10, 100)), 10) for k in range(lo, hi + 1)}
-                total = sum(raw.values())
-                for k, v in raw.items():
-                    self.tables[(base, (sp.Integer(k),))] = v / total
-                if key in self.tables:
-                    return self.tables[key]
-            pos = base.assumptions0.get("positive") or base.assumptions0.get("nonnegative")
-            lo = 30 if pos else -200
-            self.tables[key] = sp.Rational(int(self.rng.integers(lo, 300)), 100)
-        return self.tables[key]
-
-    def density(self, f: AppliedUndef) -> sp.Expr:
-        if not getattr(f, "witnessable", True):
-            raise _Skip(f"{f} is not a one-dimensional density")
-        *idx, point = f.args
-        key = (type(f), tuple(idx))
-        if key not in self.densities:
-            seed = zlib.crc32(repr(key).encode()) + int(self.rng.integers(1 << 30))
-            r = np.random.default_rng(seed)
-            self.densities[key] = (sp.Rational(int(r.integers(-150, 151)), 100), sp.Rational(int(r.integers(40, 250)), 100))
-        mean, var = self.densities[key]
-        return sp.exp(-(point - mean) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)
-
-    def fix(self, e: sp.Basic) -> sp.Basic:
-        """Concrete values for every symbol, index, density and KL term of ``e`` (integrals stay)."""
-        e = sp.sympify(e)
-        for _ in range(4):
-            ints = {s: self.symbol(s) for s in e.free_symbols if isinstance(s, sp.Symbol) and s.is_integer}
-            e = e.xreplace(ints)
-            e = e.replace(lambda x: isinstance(x, sp.Sum) and all(a.is_number for l in x.limits for a in l[1:]),
-                          lambda x: x.doit())
-            e = e.replace(lambda x: isinstance(x, sp.Indexed) and all(a.is_Integer for a in x.indices),
-                          lambda x: self.indexed(x.base, x.indices))
-            e = e.replace(lambda x: isinstance(x, KL), _kl_integral)
-            e = e.replace(lambda x: isinstance(x, Density), self.density)
-            bound = {l[0] for i in e.atoms(sp.Integral) for l in i.limits}
-            e = e.xreplace({s: self.symbol(s) for s in e.free_symbols - bound if isinstance(s, sp.Symbol)
-                            and not s.is_integer})
-            if not e.free_symbols - bound and not e.has(sp.Sum, sp.Indexed, Density, KL):
-                break
-        e = e.doit() if e.has(sp.Derivative) else e
-        if e.free_symbols or e.has(Opaque, sp.Indexed, AppliedUndef, sp.Sum):
-            raise _Skip(str(e))
-        return e
-
-    def value(self, e: sp.Basic, digits: int = 0) -> complex:
-        e = self.fix(e)
-        e = e.replace(lambda x: isinstance(x, sp.Integral), lambda x: sp.Float(_quad(x, digits), max(digits, 17)))
-        return complex(e.evalf(max(digits, 17)))
-
-
-def _kl_integral(k: KL) -> sp.Integral:
-    f, g = k.args
-    vs = [sp.Dummy("u", real=True) for _ in f.signature]
-    return sp.Integral(f(*vs) * sp.log(f(*vs) / g(*vs)), *[(v, -sp.oo, sp.oo) for v in vs])
-
-
-def _quad(i: sp.Integral, digits: int) -> float:
-    variables = [lim[0] for lim in i.limits]
-    if any(len(lim) != 3 for lim in i.limits):
-        raise _Skip("indefinite integral")
-    bounds = [(float(lim[1]), float(lim[2])) for lim in i.limits]
-    if digits:
-        fn = sp.lambdify(variables, i.function, modules="mpmath")
-        with mpmath.workdps(digits):
-            return mpmath.quad(fn, *[[mpmath.mpf(a), mpmath.mpf(b)] for a, b in bounds])
-    fn = sp.lambdify(variables, i.function, modules="numpy")
-    if len(variables) == 1:
-        val, _ = integrate.quad(fn, *bounds[0], limit=200, epsabs=1e-13, epsrel=1e-12)
-    else:
-        val, _ = integrate.nquad(lambda *a: fn(*a), bounds, opts={"epsabs": 1e-11, "epsrel": 1e-10})
-    return val
+    return abs(value) > 1e-6
 
 
 def _unfold(e: sp.Basic, defs: Mapping) -> sp.Basic:
-    for lhs, rhs in defs.items():
-        if isinstance(lhs, (AppliedUndef, Density)):
-            lam = sp.Lambda(lhs.args, rhs)
-            e = e.replace(lambda x, h=type(lhs): type(x) is h, lambda x, lam=lam: lam(*x.args))
-        else:
-            e = e.xreplace({lhs: rhs})
-    return e
+    from .kernel import subst  # capture-free
+
+    return subst(e, {(type(lhs) if isinstance(lhs, (AppliedUndef, Density)) else lhs):
+                     (sp.Lambda(lhs.args, rhs) if isinstance(lhs, (AppliedUndef, Density)) else rhs)
+                     for lhs, rhs in defs.items()})
 
 
-def _gap(rel: sp.Basic, env: _Env, digits: int) -> tuple[str, complex, float]:
-    lhs, rhs = env.value(rel.lhs, digits), env.value(rel.rhs, digits)
-    scale = 1 + abs(lhs) + abs(rhs)
-    if isinstance(rel, sp.Equality):
-        return "eq", lhs - rhs, scale
-    big_small = (lhs - rhs) if isinstance(rel, (sp.GreaterThan, sp.StrictGreaterThan)) else (rhs - lhs)
-    return "ge", big_small, scale
+class _Evaluator:
+    """Compiles and evaluates relations at the points of one theorem."""
+
+    def __init__(self, hyps: Mapping, defs: Mapping):
+        self.defs, self.normalized = defs, _normalized(list(hyps.values()))
+        self.cache: dict = {}
+
+    def compiled(self, e: sp.Basic, pt: _Point) -> _Compiled:
+        key = (e, tuple(sorted((str(k), v) for k, v in pt.ints.items() if k in e.free_symbols)))
+        if key not in self.cache:
+            try:
+                ce, params = _concrete(e, tuple(pt.ints.items()))
+                bound = {lim[0] for i in ce.atoms(sp.Integral) for lim in i.limits}
+                free = sorted(ce.free_symbols - bound - {p for p, _ in params}, key=str)
+                self.cache[key] = _Compiled(ce, params, free)
+            except (_Skip, *_ERRORS) as exc:
+                self.cache[key] = _Skip(str(exc))
+        got = self.cache[key]
+        if isinstance(got, _Skip):
+            raise got
+        return got
+
+    def value(self, e: sp.Basic, pt: _Point, digits: int = 0) -> complex:
+        c = self.compiled(e, pt)
+        values = [pt.param(key, self.normalized) for _, key in c.params]
+        for s in c.free:
+            if s not in pt.reals:
+                raise _Skip(f"no value for {s}")
+            values.append(pt.reals[s])
+        return c.value(values, digits)
+
+    def gap(self, rel: sp.Basic, pt: _Point, digits: int = 0) -> tuple[str, complex, float]:
+        lhs, rhs = self.value(rel.lhs, pt, digits), self.value(rel.rhs, pt, digits)
+        scale = 1 + abs(lhs) + abs(rhs)
+        if isinstance(rel, sp.Equality):
+            return "eq", lhs - rhs, scale
+        return "ge", (lhs - rhs) if isinstance(rel, (sp.GreaterThan, sp.StrictGreaterThan)) else (rhs - lhs), scale
 
 
 def _fails(kind: str, gap: complex, scale: float) -> bool:
-    if abs(gap.imag) > _TOL * scale:
+    scale = scale - 1 + 1e-5  # relative to the sides (an absolute floor of 1e-12 for sides that vanish)
+    if not np.isfinite(gap) or abs(gap.imag) > _TOL * scale:
         return True
     return abs(gap) > _TOL * scale if kind == "eq" else gap.real < -_TOL * scale
 
 
-def _admissible(env: _Env, hyps: Mapping, defs: Mapping, ranges: Mapping) -> bool:
+def _sample(rng, ev: _Evaluator, hyps: Mapping, ranges: Mapping, symbols: list) -> _Point | None:
+    ints, reals = {}, {}
+    for s in symbols:
+        if s.is_integer:
+            low = 1 if s.is_positive else 0 if s.is_nonnegative else -2
+            ints[s] = sp.Integer(int(rng.integers(low, 4)))
     for idx, (lo, hi) in ranges.items():
-        lo_v, hi_v = int(env.fix(_unfold(lo, defs))), int(env.fix(_unfold(hi, defs)))
+        lo_v, hi_v = int(sp.sympify(lo).xreplace(ints)), int(sp.sympify(hi).xreplace(ints))
         if hi_v < lo_v:
-            return False
-        env.values[idx] = sp.Integer(int(env.rng.integers(lo_v, hi_v + 1)))
-    for h in hyps.values():  # an equation hypothesis with a lone symbol on the left is solved for it
-        h = _unfold(h, defs)
-        if isinstance(h, sp.Equality) and not isinstance(h.lhs, sp.Sum):
-            free = [s for s in sp.ordered(h.lhs.free_symbols) if s not in env.values and not s.is_integer]
-            if free:
-                target = free[0]
-                rest = env.fix(h.rhs)
-                others = env.fix(h.lhs.xreplace({target: sp.Symbol("_w")})) if h.lhs != target else None
-                if others is not None:
-                    sol = sp.solve(sp.Eq(h.lhs.xreplace({target: sp.Symbol("_w")}), h.rhs).xreplace(
-                        {s: env.values[s] for s in h.lhs.free_symbols if s in env.values}), sp.Symbol("_w"))
-                    sol = [s for s in sol if s.is_real]
-                    if not sol:
-                        return False
-                    rest = env.fix(sol[0])
-                if (target.is_positive and not rest > 0) or (target.is_nonnegative and not rest >= 0):
-                    return False
-                env.values[target] = rest
-        kind, gap, scale = _gap(h, env, 0)
+            return None
+        ints[idx] = sp.Integer(int(rng.integers(lo_v, hi_v + 1)))
+    for s in symbols:
+        if not s.is_integer:
+            reals[s] = float(rng.uniform(0.3, 3.0) if (s.is_positive or s.is_nonnegative) else rng.uniform(-2, 2))
+    pt = _Point(rng, ints, reals)
+    for h in hyps.values():  # 'symbol = expression' is solved for the symbol; then every hypothesis must hold
+        h = _unfold(h, ev.defs)
+        if isinstance(h, sp.Equality) and isinstance(h.lhs, sp.Symbol) and h.lhs in reals:
+            reals[h.lhs] = ev.value(h.rhs, pt).real
+        elif isinstance(h, sp.Equality) and h.lhs.is_Add and not h.lhs.has(sp.Sum):
+            target = next((s for s in sp.ordered(h.lhs.free_symbols) if s in reals and sp.degree(h.lhs, s) == 1), None)
+            if target is not None:
+                rest = h.lhs - sp.Poly(h.lhs, target).coeff_monomial(target) * target
+                reals[target] = (ev.value(h.rhs, pt) - ev.value(rest, pt)).real / float(
+                    sp.Poly(h.lhs, target).coeff_monomial(target).xreplace({k: v for k, v in reals.items()}))
+        for s in symbols:
+            if s in reals and s.is_positive and not reals[s] > 0:
+                return None
+        kind, gap, scale = ev.gap(h, pt)
         if _fails(kind, gap, scale) or (isinstance(h, (sp.StrictGreaterThan, sp.StrictLessThan)) and gap.real <= 0):
-            return False
-    return True
+            return None
+    return pt
 
 
 def witness_theorem(hyps: Mapping, defs: Mapping, ranges: Mapping, steps: Sequence[tuple[str, sp.Basic]],
                     points: int = POINTS, seed: int = 0) -> Iterator[tuple[str, int, str]]:
     """Yield ``(label, points evaluated, problem)`` per step; ``problem`` is '' unless the step fails."""
-    rng = np.random.default_rng(seed + zlib.crc32(repr([s for _, s in steps]).encode()) % (1 << 20))
-    envs = []
+    ev = _Evaluator(hyps, defs)
+    rels = [(label, _unfold(rel, defs)) for label, rel in steps]
+    everything = [*(r for _, r in rels), *(_unfold(h, defs) for h in hyps.values())]
+    bound = set()
+    for e in everything:
+        for obj in e.atoms(sp.Sum, sp.Integral, sp.Lambda):
+            bound |= set(obj.signature if isinstance(obj, sp.Lambda) else (lim[0] for lim in obj.limits))
+    symbols = sorted(set().union(*(e.free_symbols for e in everything)) - bound, key=str)
+    symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
+    rng = np.random.default_rng(seed + zlib.crc32(repr(sorted(map(str, symbols))).encode()))
+    pts = []
     for _ in range(points * 5):
-        if len(envs) == points:
+        if len(pts) == points:
             break
-        env = _Env(rng, list(hyps.values()))
         try:
-            if _admissible(env, hyps, defs, ranges):
-                envs.append(env)
-        except (_Skip, TypeError, ValueError, ZeroDivisionError, OverflowError, NotImplementedError):
+            pt = _sample(rng, ev, hyps, ranges, symbols)
+        except (_Skip, *_ERRORS):
             break
-    for label, rel in steps:
-        rel = _unfold(rel, defs)
+        if pt is not None:
+            pts.append(pt)
+    for label, rel in rels:
         done, problem = 0, ""
-        for env in envs:
+        for pt in pts:
             try:
-                kind, gap, scale = _gap(rel, env, 0)
+                kind, gap, scale = ev.gap(rel, pt)
                 if _fails(kind, gap, scale):
-                    kind, gap, scale = _gap(rel, env, 30)
-            except (_Skip, TypeError, ValueError, ZeroDivisionError, OverflowError, NotImplementedError):
+                    kind, gap, scale = ev.gap(rel, pt, 30)
+            except (_Skip, *_ERRORS):
                 break
             if _fails(kind, gap, scale):
-                point = {str(k): str(v) for k, v in env.values.items()}
+                where = {str(k): (int(v) if isinstance(v, sp.Integer) else round(v, 4))
+                         for k, v in {**pt.ints, **pt.reals}.items()}
                 problem = (f"the sides {'differ' if kind == 'eq' else 'are in the wrong order'} by "
-                           f"{gap.real:.3g} at {point}")
+                           f"{gap.real:.3g} at {where}")
                 break
             done += 1
         yield label, done, problem
