@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .axioms_dimension import DIAGONAL_ONE_COORDINATE, DIAGONAL_SPLIT, SUM_LAST_TERM
+from .axioms_dimension import DIAGONAL_ONE_COORDINATE, DIAGONAL_SPLIT, SUM_LAST_TERM, SUM_ONE_TERM
 from .kernel import Axiom, Condition, Param, register_axioms
 from .objects import KL, GaussianExpectation, KLNormal
 
@@ -37,6 +37,7 @@ __all__ = [
     "NORMALIZATION",
     "QUADRATIC_EXPECTATION",
     "SUM_LAST_TERM",
+    "SUM_ONE_TERM",
     "TERM_BELOW_SUM",
     "gaussian_log_density",
 ]
@@ -278,7 +279,7 @@ QUADRATIC_EXPECTATION = Axiom(
     reference="Petersen and Pedersen, The Matrix Cookbook, eq. (318)",
 )
 
-DIMENSION_AXIOMS = (SUM_LAST_TERM, DIAGONAL_ONE_COORDINATE, DIAGONAL_SPLIT)
+DIMENSION_AXIOMS = (SUM_ONE_TERM, SUM_LAST_TERM, DIAGONAL_ONE_COORDINATE, DIAGONAL_SPLIT)
 
 #: Every axiom, in the order the documents list them.
 AXIOMS: tuple[Axiom, ...] = (

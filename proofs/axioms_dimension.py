@@ -14,7 +14,7 @@ import sympy as sp
 from .kernel import Axiom, Condition, Param, subst
 from .objects import KL, NormalDiag, gaussian_pdf
 
-__all__ = ["DIAGONAL_ONE_COORDINATE", "DIAGONAL_SPLIT", "SUM_LAST_TERM"]
+__all__ = ["DIAGONAL_ONE_COORDINATE", "DIAGONAL_SPLIT", "SUM_LAST_TERM", "SUM_ONE_TERM"]
 
 
 def _at(f: sp.Lambda, t: sp.Expr) -> sp.Expr:
@@ -108,5 +108,18 @@ SUM_LAST_TERM = Axiom(
         Condition("the upper bound is an integer", "integer", (n,)),
         Condition("the bounds do not depend on the index", "free", (sp.Tuple(lo, n), (j,))),
         Condition("n >= the lower bound", "holds", (sp.Ge(n, lo),)),
+    ],
+)
+
+SUM_ONE_TERM = Axiom(
+    "a sum of one term",
+    r"For an integer $a$: $\sum_{j=a}^{a} f(j) = f(a)$.",
+    (Param("f", "lambda"), Param("j", "symbol"), Param("lo", "integer")),
+    lambda f, j, lo: sp.Eq(sp.Sum(_at(f, j), (j, lo, lo)), _at(f, lo)),
+    lambda f, j, lo: [
+        Condition("f takes one argument", "check", (len(f.signature) == 1,)),
+        Condition("the index is an integer", "integer", (j,)),
+        Condition("the bound is an integer", "integer", (lo,)),
+        Condition("the bound does not depend on the index", "free", (lo, (j,))),
     ],
 )

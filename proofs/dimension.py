@@ -79,7 +79,9 @@ def _diagonal_induction(name: str, title: str, prior_mean: sp.Lambda, prior_var:
                  ByAxiom(ax.DIAGONAL_ONE_COORDINATE, mean=MEAN, var=VAR, prior_mean=prior_mean, prior_var=prior_var,
                          x=x)),
             Step("2", sp.Eq(coordinate_kl(one, x), bracket(one) / 2), ByTheorem(coordinate, coordinate_subs(one))),
-            Step("3", claim(one), Combine("1", "2")),
+            Step("3", sp.Eq(sp.Sum(bracket(j), (j, 1, 1)), bracket(one)),
+                 ByAxiom(ax.SUM_ONE_TERM, f=sp.Lambda(j, bracket(j)), j=j, lo=one)),
+            Step("4", claim(one), Combine("1", "2", ("3", -sp.Rational(1, 2)))),
         ],
     )
     last = d + 1

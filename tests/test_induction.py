@@ -204,3 +204,44 @@ def test_kl_diagonal_rests_on_induction_and_states_the_script_form():
     assert sp.simplify(KL_DIAGONAL.conclusion.rhs - SCRIPT_KL.doit()) == 0 or \
         sp.simplify((KL_DIAGONAL.conclusion.rhs - SCRIPT_KL).subs(d, 3).doit()) == 0
     assert len(DIAGONAL_INDUCTIONS) == 6
+
+
+def _axiom_step(rel, axiom, **args):
+    return Theorem("use", "use", rel, [Step("1", rel, ByAxiom(axiom, **args))])
+
+
+def test_sum_of_one_term_needs_an_integer_bound():
+    t, k = sp.Symbol("t", real=True), sp.Symbol("k", integer=True)
+    rel = sp.Eq(sp.Sum(2 * k - 1, (k, t, t)), 2 * t - 1, evaluate=False)
+    with pytest.raises(ProofError, match=r"side condition of a sum of one term not proved: the bound is an integer"):
+        _axiom_step(rel, ax.SUM_ONE_TERM, f=sp.Lambda(k, 2 * k - 1), j=k, lo=t).check(witness=False)
+
+
+def _split(**changes):
+    from proofs.axioms_dimension import _diagonal_split
+    from proofs.gaussian import x, y
+    args = dict(mean=STANDARD_MEAN, var=STANDARD_VAR, prior_mean=STANDARD_MEAN, prior_var=STANDARD_VAR, d=d, x=x, y=y)
+    rel = _diagonal_split(**args)
+    args.update(changes)
+    return _axiom_step(_diagonal_split(**args) if "y" not in changes else rel, ax.DIAGONAL_SPLIT, **args)
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"d": sp.Integer(0)}, "d >= 1"),
+    ({"d": d - 1}, "d >= 1"),
+    ({"d": d / 2}, "d is an integer"),
+    ({"var": sp.Lambda(j, m[j])}, "the variances are positive"),
+    ({"prior_var": sp.Lambda(j, -v[j])}, "the prior's variances are positive"),
+    ({"mean": sp.Lambda(j, sp.I * v[j])}, "the means are real"),
+], ids=["d = 0", "d - 1", "d / 2", "variance of any sign", "zero prior variance", "complex mean"])
+def test_diagonal_split_checks_its_side_conditions(changes, reason):
+    with pytest.raises(ProofError, match=rf"side condition of a diagonal Gaussian is the product of its coordinates "
+                                         rf"not proved: {reason}"):
+        _split(**changes).check(witness=False)
+
+
+def test_diagonal_split_needs_two_different_points():
+    from proofs.gaussian import x
+    with pytest.raises(ProofError, match=r"a diagonal Gaussian is the product of its coordinates: the arguments do not "
+                                         r"fit the schema \(BadSignatureError"):
+        _split(y=x).check(witness=False)
