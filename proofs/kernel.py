@@ -692,10 +692,14 @@ def _induction(ctx, rel, why):
         ctx.fail(f"induction variable {n!r} must be a symbol declared integer=True, positive=True and nothing more")
     if n not in rel.free_symbols:
         ctx.fail(f"the statement does not depend on the induction variable {n}")
-    base, step = (next((t for t in ctx.proved if t.source is s and t in _ISSUED), None) for s in (why.base, why.step))
+    base, step = (next((t for t in ctx.proved if isinstance(t, Thm) and t.source is s and t in _ISSUED), None)
+                  for s in (why.base, why.step))
     for thm, src, role in ((base, why.base, "base case"), (step, why.step, "step")):
         if thm is None:
             ctx.fail(f"the {role} {getattr(src, 'name', src)!r} is not proved yet")
+        if _DIGESTS.get(id(thm)) != statement_digest(thm.name, thm.conclusions, thm.hypotheses, thm.definitions,
+                                                     thm.ranges):
+            ctx.fail(f"the record of the {role} {thm.name!r} was changed after it was proved")
         if thm.definitions or thm.ranges:
             ctx.fail(f"the {role} {thm.name!r} has definitions or index ranges; it must rest on no assumption")
     at = lambda t: subst(rel, {n: t})  # noqa: E731

@@ -245,3 +245,15 @@ def test_diagonal_split_needs_two_different_points():
     with pytest.raises(ProofError, match=r"a diagonal Gaussian is the product of its coordinates: the arguments do not "
                                          r"fit the schema \(BadSignatureError"):
         _split(y=x).check(witness=False)
+
+
+def test_step_whose_record_was_changed_after_proof_is_rejected():
+    """Dropping the extra hypothesis from the proved record of a step does not make it a step from P(d)."""
+    step = Theorem("from_two", "step", at_most_one(d + 1),
+                   hypotheses={"induction": at_most_one(d), "large": sp.Ge(d, 2, evaluate=False)},
+                   steps=[Step("1", at_most_one(d + 1), Combine(("induction", 2), "large"))])
+    base = base_of(at_most_one)
+    proved = [base.check([], witness=False).thm, step.check([], witness=False).thm]
+    del proved[1].hypotheses["large"]
+    with pytest.raises(ProofError, match=r"the record of the step 'from_two' was changed after it was proved"):
+        by_induction(at_most_one, base, step).check(proved, witness=False)
