@@ -46,11 +46,13 @@ class NormalDiag(Density):
     def name_latex(self, printer) -> str:
         a, b, d, _ = self.args
         (k,) = a.signature
-        mean = "0" if a.expr == 0 else printer._print(a.expr.base if isinstance(a.expr, sp.Indexed) else a)
+        dim = printer._print(d)
+        part = lambda f: ("{" + printer._print(f.expr.base) + "}_{1:" + dim + "}" if isinstance(f.expr, sp.Indexed)  # noqa: E731
+                          else printer._print(f))
+        mean = "0" if a.expr == 0 else part(a)
         if b.expr == 1:
-            return r"\mathcal N\left(" + mean + ", I_{" + printer._print(d) + r"}\right)"
-        var = printer._print(b.expr.base if isinstance(b.expr, sp.Indexed) else b)
-        return r"\mathcal N\left(" + mean + r", \operatorname{diag} " + var + r"\right)"
+            return r"\mathcal N\left(" + mean + ", I_{" + dim + r"}\right)"
+        return r"\mathcal N\left(" + mean + r", \operatorname{diag} " + part(b) + r"\right)"
 
     def _latex(self, printer):
         return self.name_latex(printer) + r"\left(" + printer._print(self.args[-1]) + r"\right)"
