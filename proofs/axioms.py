@@ -89,6 +89,8 @@ def _linearity_conditions(variables, coefficients=(), functions=(), summand=None
         i, lo, hi = summand[2]
         out.append(Condition("the summation index is an integer", "integer", (i,)))
         out.append(Condition("the bounds do not depend on the variables", "free", (sp.Tuple(lo, hi), tuple(variables))))
+        out.append(Condition("the sum is finite (finite bounds)", "check",
+                             (sp.sympify(lo).is_finite is True and sp.sympify(hi).is_finite is True,)))
     return out
 
 

@@ -162,6 +162,16 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
 
 # --- reduction: opaque atoms, rewriting, sign ---------------------------------------------------------
 def _opaque(expr: sp.Basic) -> sp.Basic:
+    """Cached :func:`_opaque_uncached` (the congruence classes of an expression's atoms are found once)."""
+    return _opaque_cached(expr, _REWRITE[-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _opaque_cached(expr: sp.Basic, rules: tuple) -> sp.Basic:
+    return _opaque_uncached(expr)
+
+
+def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
     """Integrals and opaque objects (KL ...) become reserved functions of their free symbols.
 
     Two atoms share one function only when congruent: same class and limits,
@@ -290,6 +300,7 @@ def is_positive(expr: sp.Expr) -> bool:
 def clear_cache() -> None:
     """Forget remembered reductions, so the next check is cold."""
     _decide.cache_clear()
+    _opaque_cached.cache_clear()
 
 
 def _normal(rel: sp.Basic) -> tuple[str, sp.Expr]:
@@ -492,7 +503,7 @@ def _as_ref(ref):
     if isinstance(ref, str):
         return ref, sp.Integer(1), None
     label, coeff, *over = ref
-    return label, sp.sympify(coeff), (tuple(over[0]) if over else None)
+    return label, sp.sympify(coeff), (tuple(over[0]) if over and over[0] is not None else None)
 
 
 @dataclass(frozen=True)
@@ -570,6 +581,8 @@ def _integrate(ctx, rel, why):
     if not isinstance(rel, sp.Equality) or not rel.lhs.has(sp.Integral):
         ctx.fail("Integrate needs 'integral = value'")
     for integral in rel.lhs.atoms(sp.Integral):
+        if len(integral.limits) != 1:
+            ctx.fail(f"{integral}: only single integrals are evaluated; an iterated one needs Fubini's theorem")
         for x, *bounds in integral.limits:
             if len(bounds) != 2 or tuple(bounds) != (-sp.oo, sp.oo) or not _dominated(integral.function, x):
                 ctx.fail(f"cannot establish absolute convergence of {integral}: only integrals over the real "

@@ -28,12 +28,14 @@ import sympy as sp
 from scipy import integrate
 from sympy.core.function import AppliedUndef
 
-from .objects import KL, Density, Opaque
+from .objects import KL, Density, KLNormal, Opaque
 
 __all__ = ["POINTS", "witness_theorem", "surely_nonzero"]
 
 #: Admissible points per step.
 POINTS = 20
+#: Choices of the integer sizes per theorem (each is compiled once; the real values differ at every point).
+_SIZES = 3
 _TOL = 1e-7  # relative; quadrature in float64 is good to about 1e-12
 _ERRORS = (TypeError, ValueError, ZeroDivisionError, OverflowError, NotImplementedError, AttributeError,
            KeyError, IndexError, RecursionError)
@@ -49,10 +51,16 @@ def _param(name: str, positive: bool) -> sp.Symbol:
 
 def _concrete(e: sp.Basic, ints: tuple) -> tuple[sp.Basic, list]:
     """``e`` with integers substituted, sums expanded, indexed values and densities as parameters."""
-    e = e.xreplace(dict(ints))
+    from .kernel import subst  # bound indices stay bound
+
+    e = subst(e, dict(ints))
+    def expand(x):  # term by term: sympy's Sum.doit looks for closed forms and is slow
+        (idx, lo, hi), = x.limits
+        return sp.Add(*[subst(x.function, {idx: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)])
+
     for _ in range(3):
-        e = e.replace(lambda x: isinstance(x, sp.Sum) and all(a.is_number for lim in x.limits for a in lim[1:]),
-                      lambda x: x.doit())
+        e = e.replace(lambda x: isinstance(x, sp.Sum) and len(x.limits) == 1
+                      and all(a.is_Integer for a in x.limits[0][1:]), expand)
     params: dict[sp.Symbol, tuple] = {}
 
     def indexed(x):
@@ -77,12 +85,19 @@ def _concrete(e: sp.Basic, ints: tuple) -> tuple[sp.Basic, list]:
 
     e = e.replace(lambda x: isinstance(x, sp.Indexed), indexed)
     e = e.replace(lambda x: isinstance(x, KL), _kl_integral)
+    e = e.replace(lambda x: isinstance(x, KLNormal), _kl_normal)
     e = e.replace(lambda x: isinstance(x, Density), density)
     if e.has(sp.Derivative):
         e = e.doit(deep=True, integrals=False) if not e.has(sp.Integral) else e
     if e.has(Opaque, sp.Indexed, AppliedUndef, sp.Sum, sp.Derivative, sp.Lambda):
         raise _Skip("an object with no numeric value")
     return e, sorted(params.items(), key=lambda kv: kv[0].name)
+
+
+def _kl_normal(k: KLNormal) -> sp.Expr:
+    """KL(N(m, S) || N(0, I)) by the textbook formula (tr S + m'm - d - log det S)/2 (Kullback 1959)."""
+    mean, cov = k.args
+    return (cov.trace() + (mean.T * mean)[0, 0] - cov.shape[0] - sp.log(cov.det())) / 2
 
 
 def _kl_integral(k: KL) -> sp.Integral:
@@ -121,6 +136,15 @@ class _Compiled:
         return ins, sp.lambdify(self.holes + self.args, self.outer, "mpmath")
 
     def value(self, values: list, digits: int = 0) -> complex:
+        if digits and self.integrals:  # quadrature again in float64, finer (mpmath quadrature is too slow here)
+            ins, outer = self.numeric
+            ins = [(_tails(f), b) for f, b in ins]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                vals = [integrate.quad(f, -np.inf, 0, args=tuple(values), limit=500, epsabs=1e-15, epsrel=1e-13)[0]
+                        + integrate.quad(f, 0, np.inf, args=tuple(values), limit=500, epsabs=1e-15, epsrel=1e-13)[0]
+                        for (f, _), (_, _, bounds) in zip(ins, self.integrals)]
+                return complex(outer(*vals, *values))
         if digits:
             ins, outer = self.precise
             with mpmath.workdps(digits):
@@ -134,12 +158,24 @@ class _Compiled:
             warnings.simplefilter("ignore")
             for (f, _), (variables, _, bounds) in zip(ins, self.integrals):
                 lims = [(float(a), float(b)) for a, b in bounds]
-                if len(variables) == 1:
-                    val, _ = integrate.quad(f, *lims[0], args=tuple(values), limit=200, epsabs=1e-13, epsrel=1e-12)
+                if lims[0] == (-np.inf, np.inf):  # Simpson's rule on [-14, 14]: the densities here have sd <= 1.6
+                    y = np.broadcast_to(np.asarray(f(_GRID, *values), dtype=complex), _GRID.shape)
+                    y = np.where(np.isfinite(y) | (np.abs(_GRID) <= 12), y, 0)
+                    vals.append(integrate.simpson(y, x=_GRID))
                 else:
-                    val, _ = integrate.nquad(f, lims, args=tuple(values), opts={"epsabs": 1e-10, "epsrel": 1e-10})
-                vals.append(val)
+                    vals.append(integrate.quad(f, *lims[0], args=tuple(values), limit=200, epsabs=1e-13, epsrel=1e-12)[0])
             return complex(outer(*vals, *values))
+
+
+_GRID = np.linspace(-14.0, 14.0, 4001)
+
+
+def _tails(f):
+    """``f`` with 0 where it underflows to nan far out (|x| > 12, where every density here is below 1e-30)."""
+    def g(x, *args):
+        v = f(x, *args)
+        return 0.0 if abs(x) > 12 and not np.isfinite(v) else v
+    return g
 
 
 class _Point:
@@ -219,7 +255,7 @@ class _Evaluator:
         self.cache: dict = {}
 
     def compiled(self, e: sp.Basic, pt: _Point) -> _Compiled:
-        key = (e, tuple(sorted((str(k), v) for k, v in pt.ints.items() if k in e.free_symbols)))
+        key = (e, tuple(sorted((str(k), v) for k, v in pt.ints.items())))
         if key not in self.cache:
             try:
                 ce, params = _concrete(e, tuple(pt.ints.items()))
@@ -250,19 +286,26 @@ class _Evaluator:
         return "ge", (lhs - rhs) if isinstance(rel, (sp.GreaterThan, sp.StrictGreaterThan)) else (rhs - lhs), scale
 
 
-def _fails(kind: str, gap: complex, scale: float) -> bool:
-    scale = scale - 1 + 1e-5  # relative to the sides (an absolute floor of 1e-12 for sides that vanish)
-    if not np.isfinite(gap) or abs(gap.imag) > _TOL * scale:
+def _fails(kind: str, gap: complex, scale: float, tol: float = _TOL) -> bool:
+    """Relative to the sides, with an absolute floor (1e-10 for quadrature, 1e-15 at 30 digits)."""
+    scale = scale - 1 + 1e-3
+    if not np.isfinite(gap) or abs(gap.imag) > tol * scale:
         return True
-    return abs(gap) > _TOL * scale if kind == "eq" else gap.real < -_TOL * scale
+    return abs(gap) > tol * scale if kind == "eq" else gap.real < -tol * scale
 
 
-def _sample(rng, ev: _Evaluator, hyps: Mapping, ranges: Mapping, symbols: list) -> _Point | None:
-    ints, reals = {}, {}
+def _draw_ints(rng, symbols: list, smallest: int = 0) -> dict:
+    """Integer sizes from their domain (1..3, 0..3 or -2..3); ``smallest`` 1: the boundary (1 or 0), 2: -1 or 2."""
+    ints = {}
     for s in symbols:
         if s.is_integer:
             low = 1 if s.is_positive else 0 if s.is_nonnegative else -2
-            ints[s] = sp.Integer(int(rng.integers(low, 4)))
+            ints[s] = sp.Integer({0: int(rng.integers(low, 4)), 1: max(low, 0), 2: -1 if low < 0 else 2}[smallest])
+    return ints
+
+
+def _sample(rng, ev: _Evaluator, hyps: Mapping, ranges: Mapping, symbols: list, ints: dict) -> _Point | None:
+    ints, reals = dict(ints), {}
     for idx, (lo, hi) in ranges.items():
         lo_v, hi_v = int(sp.sympify(lo).xreplace(ints)), int(sp.sympify(hi).xreplace(ints))
         if hi_v < lo_v:
@@ -282,6 +325,11 @@ def _sample(rng, ev: _Evaluator, hyps: Mapping, ranges: Mapping, symbols: list) 
                 rest = h.lhs - sp.Poly(h.lhs, target).coeff_monomial(target) * target
                 reals[target] = (ev.value(h.rhs, pt) - ev.value(rest, pt)).real / float(
                     sp.Poly(h.lhs, target).coeff_monomial(target).xreplace({k: v for k, v in reals.items()}))
+        elif isinstance(h, (sp.GreaterThan, sp.StrictGreaterThan, sp.LessThan, sp.StrictLessThan)) and \
+                isinstance(h.lhs, sp.Symbol) and h.lhs in reals and h.lhs not in h.rhs.free_symbols:
+            bound = ev.value(h.rhs, pt).real
+            up = isinstance(h, (sp.GreaterThan, sp.StrictGreaterThan))
+            reals[h.lhs] = bound + (1 if up else -1) * float(rng.uniform(0.0, 2.0))
         for s in symbols:
             if s in reals and s.is_positive and not reals[s] > 0:
                 return None
@@ -301,15 +349,18 @@ def witness_theorem(hyps: Mapping, defs: Mapping, ranges: Mapping, steps: Sequen
     for e in everything:
         for obj in e.atoms(sp.Sum, sp.Integral, sp.Lambda):
             bound |= set(obj.signature if isinstance(obj, sp.Lambda) else (lim[0] for lim in obj.limits))
-    symbols = sorted(set().union(*(e.free_symbols for e in everything)) - bound, key=str)
+    symbols = sorted(set().union(*(e.free_symbols for e in everything)), key=str)
     symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
     rng = np.random.default_rng(seed + zlib.crc32(repr(sorted(map(str, symbols))).encode()))
     pts = []
-    for _ in range(points * 5):
+    sizes = [_draw_ints(rng, symbols, smallest=(1, 0, 2)[k % 3]) for k in range(_SIZES)]  # each compiled once
+    if len(sizes) > 1 and sizes[0] == sizes[1]:
+        sizes[1] = {s: v + 1 if v < 3 else v - 1 for s, v in sizes[1].items()}
+    for k in range(points * 5):
         if len(pts) == points:
             break
         try:
-            pt = _sample(rng, ev, hyps, ranges, symbols)
+            pt = _sample(rng, ev, hyps, ranges, symbols, sizes[k % len(sizes)])
         except (_Skip, *_ERRORS):
             break
         if pt is not None:
@@ -318,12 +369,13 @@ def witness_theorem(hyps: Mapping, defs: Mapping, ranges: Mapping, steps: Sequen
         done, problem = 0, ""
         for pt in pts:
             try:
-                kind, gap, scale = ev.gap(rel, pt)
-                if _fails(kind, gap, scale):
+                exact = not rel.has(sp.Integral, KL)
+                kind, gap, scale = ev.gap(rel, pt, 30 if exact else 0)
+                if not exact and _fails(kind, gap, scale):
                     kind, gap, scale = ev.gap(rel, pt, 30)
             except (_Skip, *_ERRORS):
                 break
-            if _fails(kind, gap, scale):
+            if _fails(kind, gap, scale, 1e-12 if exact else _TOL):
                 where = {str(k): (int(v) if isinstance(v, sp.Integer) else round(v, 4))
                          for k, v in {**pt.ints, **pt.reals}.items()}
                 problem = (f"the sides {'differ' if kind == 'eq' else 'are in the wrong order'} by "

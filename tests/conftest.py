@@ -59,11 +59,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if reports:
         steps = [s for r in reports.values() for s in r.steps]
         checked = sum(s.status == "checked" for s in steps)
+        witnessed = sum(s.witnessed > 0 for s in steps)
         write(f"{len(reports)} theorems proved in {_SESSION['seconds']:.1f} s: {len(steps)} steps, "
-              f"{checked} checked by sympy, {len(steps) - checked} applications of named axioms")
+              f"{checked} checked by sympy, {len(steps) - checked} applications of named axioms; "
+              f"{witnessed} steps also evaluated at admissible random points (numeric witness)")
         for name, report in reports.items():
             axioms = _axioms_rested_on(name, reports)
-            write(f"  {name}: {report.theorem.title}")
+            write(f"  {name}: {report.theorem.title} [witness: {report.witnessed}/{len(report.steps)} steps]")
             write(f"      rests on: {', '.join(axioms) if axioms else 'no axiom (algebra only)'}")
     else:
         write("theorems: not checked in this session (run tests/test_proofs.py)")

@@ -856,6 +856,32 @@ def a_thm_changed_through_object_setattr():
     return thm(sp.Eq(x**2, x), Step("1", sp.Eq(x**2, x), ByTheorem(done.source))), [done]
 
 
+@attack("integral", r"step \(1\): .*only single integrals are evaluated")
+def a_double_integral_dominated_in_each_variable_alone():
+    """(x - 2y) exp(-x^2 + 4xy - y^2): each variable alone sees a Gaussian, the joint form is indefinite."""
+    yy = sp.Symbol("y", real=True)
+    st = sp.Eq(sp.Integral((x - 2 * yy) * sp.exp(-x**2 + 4 * x * yy - yy**2), (x, -sp.oo, sp.oo), (yy, -sp.oo, sp.oo)),
+               0, evaluate=False)
+    return thm(st, Step("1", st, Integrate()))
+
+
+@attack("axiom", r"step \(3\): side condition of linearity of the integral not proved: the sum is finite")
+def linearity_over_an_infinite_sum():
+    ip = sp.Symbol("i", integer=True, positive=True)
+    f = u * sp.exp(-(z - ip) ** 2) - u * sp.exp(-(z - ip - 1) ** 2)
+    st = sp.Eq(sp.Integral(sp.Sum(f, (ip, 1, sp.oo)), R), sp.Sum(sp.Integral(f, R), (ip, 1, sp.oo)), evaluate=False)
+    return thm(st, Step("3", st, ByAxiom(ax.LINEARITY, variables=(z,), summand=(sp.Integer(1), f, (ip, 1, sp.oo)))))
+
+
+@attack("sum", r"step \(1\): algebra")
+def a_sum_hypothesis_rewriting_a_bound_copy_of_its_size():
+    """Sum_{i<=N} w_i = 1 must not rewrite the inner sum of Product_{N=1}^{3} (1 + Sum_{i<=N} w_i)."""
+    wb = sp.IndexedBase("w", positive=True)
+    inner = sp.Sum(wb[mix_i], (mix_i, 1, N))
+    goal = sp.Eq(sp.Product(inner + 1, (N, 1, 3)), 8, evaluate=False)
+    return thm(goal, Step("1", goal, Algebra()), hypotheses={"w": sp.Eq(inner, 1)})
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
@@ -917,6 +943,27 @@ def test_witness_draws_zero_for_a_nonnegative_integer(monkeypatch):
     n0 = sp.Symbol("n", integer=True, nonnegative=True)
     k0 = sp.Symbol("k", integer=True, nonnegative=True)
     st = sp.Eq(sp.Sum((-1) ** k0 * sp.binomial(n0, k0), (k0, 0, n0)), 0, evaluate=False)
+    with pytest.raises(ProofError, match=r"numeric witness"):
+        thm(st, Step("1", st, Algebra())).check([], witness=True)
+
+
+def test_witness_satisfies_a_bound_on_an_unused_symbol():
+    """A hypothesis w >= 3 on an unused symbol does not leave the witness without points."""
+    wv = sp.Symbol("w", real=True)
+    n1 = sp.Symbol("n", integer=True)
+    st = sp.Eq(sp.binomial(n1, n1), 1, evaluate=False)
+    with pytest.raises(ProofError, match=r"numeric witness: the sides differ"):
+        thm(st, Step("1", st, Algebra()), hypotheses={"w3": sp.Ge(wv, 3)}).check([], witness=True)
+
+
+def test_witness_evaluates_gaussian_kl_terms():
+    """KLNormal atoms are evaluated by the textbook formula, so a wrong mean identity inside one is caught."""
+    from proofs.objects import KLNormal
+    n0 = sp.Symbol("n", integer=True, nonnegative=True)
+    k0 = sp.Symbol("k", integer=True, nonnegative=True)
+    S_n = sp.Sum((-1) ** k0 * sp.binomial(n0, k0), (k0, 0, n0))
+    M, one = sp.ImmutableMatrix, sp.ImmutableMatrix([[1]])
+    st = sp.Eq(KLNormal(M([[S_n + n0]]), one), KLNormal(M([[n0]]), one), evaluate=False)
     with pytest.raises(ProofError, match=r"numeric witness"):
         thm(st, Step("1", st, Algebra())).check([], witness=True)
 
