@@ -686,7 +686,8 @@ class Induction(Justification):
     var: sp.Symbol
 
     def describe(self):
-        return f"by induction on ${sp.latex(self.var)}$ from \u201c{self.base.title}\u201d and \u201c{self.step.title}\u201d"
+        return (f"by induction on ${sp.latex(self.var)}$ from the base case ({self.base.title}) "
+                f"and the step ({self.step.title})")
 
 
 _NATURAL = sp.Dummy(integer=True, positive=True).assumptions0
