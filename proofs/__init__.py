@@ -15,8 +15,8 @@ from .axioms import AXIOMS
 from .chain import CHAIN
 from .checker import Axiom, ProofError, Step, Theorem, TheoremReport, Thm
 from .convexity import LOG_SUM, MIXTURE_INEQUALITY, T_LOG_T_CONVEX
-from .gaussian import (KL_DIAGONAL, KL_FULL_COVARIANCE, KL_FULL_TO_DIAGONAL, KL_PRODUCT, KL_STANDARD,
-                       KL_TWO_GAUSSIANS)
+from .dimension import DIAGONAL_INDUCTIONS
+from .gaussian import KL_FULL_COVARIANCE, KL_FULL_TO_DIAGONAL, KL_PRODUCT, KL_STANDARD, KL_TWO_GAUSSIANS
 from .information import ENTROPY_BELOW_LOG_N, GAP_IDENTITY, GAP_NONNEGATIVE, MI_BELOW_ENTROPY
 from .moments import HADAMARD_2D, MOMENT_MATCHING, MOMENTS_MATCH_1D
 
@@ -27,7 +27,7 @@ THEOREMS: tuple[Theorem, ...] = (
     KL_TWO_GAUSSIANS,
     KL_STANDARD,
     KL_PRODUCT,
-    KL_DIAGONAL,
+    *DIAGONAL_INDUCTIONS,
     KL_FULL_COVARIANCE[2],
     KL_FULL_TO_DIAGONAL[2],
     KL_FULL_COVARIANCE[3],

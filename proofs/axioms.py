@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .axioms_dimension import DIAGONAL_ONE_COORDINATE, DIAGONAL_SPLIT, SUM_LAST_TERM, SUM_ONE_TERM
 from .kernel import Axiom, Condition, Param, register_axioms
 from .objects import KL, GaussianExpectation, KLNormal
 
 __all__ = [
     "AXIOMS",
+    "DIAGONAL_ONE_COORDINATE",
+    "DIAGONAL_SPLIT",
+    "DIMENSION_AXIOMS",
     "EXPECTED_LOG_RATIO",
     "FUBINI",
     "GIBBS",
@@ -32,6 +36,8 @@ __all__ = [
     "MONOTONE_INTEGRAL",
     "NORMALIZATION",
     "QUADRATIC_EXPECTATION",
+    "SUM_LAST_TERM",
+    "SUM_ONE_TERM",
     "TERM_BELOW_SUM",
     "gaussian_log_density",
 ]
@@ -275,6 +281,8 @@ QUADRATIC_EXPECTATION = Axiom(
     reference="Petersen and Pedersen, The Matrix Cookbook, eq. (318)",
 )
 
+DIMENSION_AXIOMS = (SUM_ONE_TERM, SUM_LAST_TERM, DIAGONAL_ONE_COORDINATE, DIAGONAL_SPLIT)
+
 #: Every axiom, in the order the documents list them.
 AXIOMS: tuple[Axiom, ...] = (
     KL_DEFINITION,
@@ -289,6 +297,7 @@ AXIOMS: tuple[Axiom, ...] = (
     GIBBS_DISCRETE,
     EXPECTED_LOG_RATIO,
     QUADRATIC_EXPECTATION,
+    *DIMENSION_AXIOMS,
 )
 
 register_axioms(AXIOMS)

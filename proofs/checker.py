@@ -32,10 +32,10 @@ from typing import Any
 
 import sympy as sp
 
-from .kernel import (Algebra, Axiom, ByAxiom, ByTheorem, Combine, Condition, Integrate, Justification, Param,
+from .kernel import (Algebra, Axiom, ByAxiom, ByTheorem, Combine, Condition, Induction, Integrate, Justification, Param,
                      ProofError, StepResult, Thm, clear_cache, is_nonnegative, is_positive, is_zero, prove, subst)
 
-__all__ = ["Algebra", "Axiom", "ByAxiom", "ByTheorem", "Combine", "Condition", "Integrate", "Justification",
+__all__ = ["Algebra", "Axiom", "ByAxiom", "ByTheorem", "Combine", "Condition", "Induction", "Integrate", "Justification",
            "Param", "ProofError", "Step", "StepResult", "Theorem", "TheoremReport", "Thm", "clear_cache",
            "instantiate", "is_nonnegative", "is_positive", "is_zero"]
 

@@ -8,8 +8,6 @@ KL_STANDARD
     KL(N(mu, sigma^2) || N(0, 1)) = (sigma^2 + mu^2 - 1 - log sigma^2) / 2.
 KL_PRODUCT
     The KL of two product densities is the sum of the factors' KLs.
-KL_DIAGONAL
-    KL(N(m, diag v) || N(0, I_d)), symbolic d: the script's ``KL`` function.
 KL_FULL_COVARIANCE
     (tr S + m'm - d - log det S) / 2 for d = 2 and 3 with symbolic matrices, and
     its reduction to the diagonal form.
@@ -24,12 +22,9 @@ from .checker import Algebra, ByAxiom, ByTheorem, Combine, Integrate, Step, Theo
 from .objects import KL, GaussianExpectation, KLNormal, NamedQuantity, density, gaussian_pdf, z
 
 __all__ = [
-    "KL_DIAGONAL",
     "KL_FULL_COVARIANCE",
     "KL_FULL_TO_DIAGONAL",
-    "KL_NORMAL_DIAG",
     "KLNormal",
-    "SCRIPT_KL",
     "full_covariance_closed_form",
     "positive_definite",
     "KL_PRODUCT",
@@ -119,39 +114,6 @@ KL_PRODUCT = Theorem(
              Combine("1", "2", "3", "4", "5", ("6", _I1), ("7", _I2), ("8", -1), ("9", -1))),
     ],
 )
-
-# --- d coordinates, diagonal covariance ------------------------------------
-j = sp.Symbol("j", integer=True, positive=True)
-d = sp.Symbol("d", integer=True, positive=True)
-m = sp.IndexedBase("m", real=True)
-v = sp.IndexedBase("v", positive=True)
-KL_NORMAL_DIAG = NamedQuantity(
-    "KL_diag", r"\operatorname{KL}\left(\mathcal N(m, \operatorname{diag} v)\,\middle\|\,\mathcal N(0, I_d)\right)"
-)
-_coord_kl = KL(sp.Lambda(z, gaussian_pdf(z, m[j], v[j])), _std)
-#: The script's ``KL = @(m,v) .5*sum(v + m.^2 - 1 - log(v))``.
-SCRIPT_KL = sp.Rational(1, 2) * sp.Sum(v[j] + m[j] ** 2 - 1 - sp.log(v[j]), (j, 1, d))
-
-KL_DIAGONAL = Theorem(
-    name="kl_diagonal",
-    title="KL divergence from a diagonal Gaussian to the standard normal",
-    conclusion=sp.Eq(KL_NORMAL_DIAG, SCRIPT_KL),
-    definitions={KL_NORMAL_DIAG: sp.Sum(_coord_kl, (j, 1, d))},
-    uses=(KL_PRODUCT, KL_STANDARD),
-    summary=r"$\operatorname{KL}(\mathcal N(m, \operatorname{diag} v)\,\|\,\mathcal N(0, I_d))$ is defined here as the "
-            r"sum of the coordinates' KL divergences; for $d = 2$ that is the theorem on product densities, and "
-            r"splitting off one coordinate at a time gives it for every $d$ (an induction this checker does not "
-            r"carry out). The right-hand side is the script's `KL = @(m,v) .5*sum(v + m.^2 - 1 - log(v))`.",
-    steps=[
-        Step("1", sp.Eq(KL_NORMAL_DIAG, sp.Sum(_coord_kl, (j, 1, d))), Algebra(),
-             "the definition: the sum of the coordinates' KL divergences"),
-        Step("2", sp.Eq(sp.Sum(_coord_kl, (j, 1, d)),
-                        sp.Sum(sp.Rational(1, 2) * (v[j] + m[j] ** 2 - 1 - sp.log(v[j])), (j, 1, d))),
-             ByTheorem(KL_STANDARD, {mu: m[j], sigma: sp.sqrt(v[j])}, over=(j, 1, d))),
-        Step("3", sp.Eq(KL_NORMAL_DIAG, SCRIPT_KL), Combine("1", "2")),
-    ],
-)
-
 
 # --- full covariance --------------------------------------------------------
 def _symmetric(name: str, dim: int) -> sp.ImmutableMatrix:

@@ -38,7 +38,8 @@ GAP_IDENTITY = Theorem(
     conclusion=sp.Eq(avg_kl - kl(QBAR, P), MUTUAL_INFORMATION),
     hypotheses={"w": WEIGHTS_SUM_TO_ONE},
     definitions=MIXTURE_DEFINITIONS,
-    summary=r"Hoffman and Johnson (2016), ELBO surgery. $\bar q = \sum_i w_i q_i$ with $\sum_i w_i = 1$.",
+    summary=r"Hoffman and Johnson (2016), ELBO surgery. $\bar q = \sum_i w_i q_i$ with $\sum_i w_i = 1$; "
+            r"the prior $p$ is any density ($\mathcal N(0, I)$ and $\mathcal N(\mu_p, \operatorname{diag} v_p)$ alike).",
     steps=[
         Step("1", sp.Eq(sp.log(q(i, z) / p(z)), sp.log(q(i, z) / qbar(z)) + sp.log(qbar(z) / p(z))), Algebra(),
              r"split the log-ratio at $\bar q$"),

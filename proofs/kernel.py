@@ -28,7 +28,7 @@ from .objects import Density, GaussianExpectation, Opaque
 _APPLIED = (AppliedUndef, Density)  # applications of named functions and densities
 
 __all__ = ["ProofError", "Thm", "prove", "Axiom", "Param", "Condition", "Algebra", "Integrate", "Combine",
-           "ByTheorem", "ByAxiom", "Justification", "StepResult", "register_axioms", "subst", "is_zero",
+           "ByTheorem", "ByAxiom", "Induction", "Justification", "StepResult", "register_axioms", "subst", "is_zero",
            "is_nonnegative", "is_positive", "clear_cache", "RULES", "RESERVED"]
 
 
@@ -699,6 +699,60 @@ def _by_theorem(ctx, rel, why):
 
 
 @dataclass(frozen=True)
+class Induction(Justification):
+    """P(var) for every integer var >= 1: ``base`` proves P(1), ``step`` proves P(var + 1) from P(var) alone."""
+
+    base: Any
+    step: Any
+    var: sp.Symbol
+
+    def describe(self):
+        return (f"by induction on ${sp.latex(self.var)}$ from the base case ({self.base.title}) "
+                f"and the step ({self.step.title})")
+
+
+_NATURAL = sp.Dummy(integer=True, positive=True).assumptions0
+
+
+def _induction(ctx, rel, why):
+    """The statement is P(n) with n = ``why.var``, an integer symbol declared positive and nothing else.
+
+    The base case is a proved theorem concluding P(1), with no hypothesis; the
+    step is a proved theorem whose one hypothesis is P(n) and which concludes
+    P(n + 1).  Neither has definitions or index ranges, so nothing but the
+    symbols' declared assumptions constrains n or the other free symbols.
+    """
+    n = why.var
+    if not isinstance(n, sp.Symbol) or isinstance(n, sp.Dummy) or n.assumptions0 != _NATURAL:
+        ctx.fail(f"induction variable {n!r} must be a symbol declared integer=True, positive=True and nothing more")
+    if n not in rel.free_symbols:
+        ctx.fail(f"the statement does not depend on the induction variable {n}")
+    base, step = (next((t for t in ctx.proved if isinstance(t, Thm) and t.source is s and t in _ISSUED), None)
+                  for s in (why.base, why.step))
+    for thm, src, role in ((base, why.base, "base case"), (step, why.step, "step")):
+        if thm is None:
+            ctx.fail(f"the {role} {getattr(src, 'name', src)!r} is not proved yet")
+        if _DIGESTS.get(id(thm)) != statement_digest(thm.name, thm.conclusions, thm.hypotheses, thm.definitions,
+                                                     thm.ranges):
+            ctx.fail(f"the record of the {role} {thm.name!r} was changed after it was proved")
+        if thm.definitions or thm.ranges:
+            ctx.fail(f"the {role} {thm.name!r} has definitions or index ranges; it must rest on no assumption")
+    at = lambda t: subst(rel, {n: t})  # noqa: E731
+    if base.hypotheses:
+        ctx.fail(f"the base case {base.name!r} has hypotheses {sorted(base.hypotheses)}; P(1) must hold outright")
+    if not any(_same_relation(at(sp.Integer(1)), c) for c in base.conclusions):
+        ctx.fail(f"the base case {base.name!r} does not conclude P(1): {at(sp.Integer(1))}")
+    if len(step.hypotheses) != 1:
+        ctx.fail(f"the step {step.name!r} must have exactly one hypothesis, P({n}); it has {sorted(step.hypotheses)}")
+    (label, hyp), = step.hypotheses.items()
+    if not _same_relation(hyp, rel):
+        ctx.fail(f"the hypothesis {label} of the step {step.name!r} is not P({n}) = {rel}: {hyp}")
+    if not any(_same_relation(at(n + 1), c) for c in step.conclusions):
+        ctx.fail(f"the step {step.name!r} does not conclude P({n} + 1): {at(n + 1)}")
+    return "checked", f"induction on {n} from {base.name} and {step.name}"
+
+
+@dataclass(frozen=True)
 class Param:
     """A typed parameter of an axiom schema: kind is lambda, expr, symbol, integer, variables, matrix or terms."""
 
@@ -821,7 +875,7 @@ def _by_axiom(ctx, rel, why):
 
 #: The primitive rules, by the exact class of a step's justification.
 RULES: dict[type, Callable] = {Algebra: _algebra, Integrate: _integrate, Combine: _combine,
-                               ByTheorem: _by_theorem, ByAxiom: _by_axiom}
+                               ByTheorem: _by_theorem, ByAxiom: _by_axiom, Induction: _induction}
 _AXIOMS: list[Axiom] = []
 _SEALED: list[bool] = [False]
 

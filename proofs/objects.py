@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["Density", "density", "KL", "Opaque", "GaussianExpectation", "KLNormal", "NamedQuantity", "z",
-           "gaussian_pdf", "gaussians"]
+__all__ = ["Density", "NormalDiag", "density", "KL", "Opaque", "GaussianExpectation", "KLNormal", "NamedQuantity",
+           "z", "gaussian_pdf", "gaussians"]
 
 #: The integration variable of every one-dimensional derivation.
 z = sp.Symbol("z", real=True)
@@ -30,6 +30,33 @@ class Density(sp.Function):
         if index:
             head += "_{" + ",".join(printer._print(a) for a in index) + "}"
         return rf"{head}\left({printer._print(point)}\right)"
+
+
+class NormalDiag(Density):
+    """Density of N((a_1..a_d), diag(b_1..b_d)) at a point of R^d: ``NormalDiag(a, b, d, x)``.
+
+    ``a`` and ``b`` are ``Lambda(j, ...)`` giving the j-th mean and variance;
+    the point ``x`` stands for a block of d coordinates, as in the theorem
+    ``kl_product``.  Only the axioms of :mod:`proofs.axioms_dimension` relate
+    it to one-dimensional densities; algebra treats it as a named density.
+    """
+
+    nargs = 4
+    witnessable = False  # a block of d coordinates: the numeric witness does not evaluate it
+
+    def name_latex(self, printer) -> str:
+        a, b, d, _ = self.args
+        (k,) = a.signature
+        dim = printer._print(d)
+        part = lambda f: ("{" + printer._print(f.expr.base) + "}_{1:" + dim + "}" if isinstance(f.expr, sp.Indexed)  # noqa: E731
+                          else printer._print(f))
+        mean = "0" if a.expr == 0 else part(a)
+        if b.expr == 1:
+            return r"\mathcal N\left(" + mean + ", I_{" + dim + r"}\right)"
+        return r"\mathcal N\left(" + mean + r", \operatorname{diag} " + part(b) + r"\right)"
+
+    def _latex(self, printer):
+        return self.name_latex(printer) + r"\left(" + printer._print(self.args[-1]) + r"\right)"
 
 
 def density(name: str, latex_name: str | None = None) -> type[Density]:
@@ -54,6 +81,8 @@ def _density_latex(printer, f: sp.Lambda) -> str:
     var = f.signature[-1]
     if body in _DENSITY_NAMES:
         return _DENSITY_NAMES[body]
+    if isinstance(body, NormalDiag):
+        return body.name_latex(printer)
     if len(f.signature) == 1 and isinstance(body, Density) and body.args[-1] == var:
         *index, _ = body.args
         head = body._latex_name

@@ -72,6 +72,8 @@ def _concrete(e: sp.Basic, ints: tuple) -> tuple[sp.Basic, list]:
         return s
 
     def density(x):
+        if not getattr(x, "witnessable", True):
+            raise _Skip(f"{x} is a density on a block of coordinates")
         *idx, point = x.args
         if not all(sp.sympify(a).is_Integer for a in idx):
             raise _Skip(f"symbolic index in {x}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proofs import AXIOMS, THEOREMS
-from proofs.checker import Algebra, ByAxiom, ByTheorem, Combine, Integrate
+from proofs.checker import Algebra, ByAxiom, ByTheorem, Combine, Induction, Integrate
 
 
 @pytest.mark.parametrize("theorem", THEOREMS, ids=[t.name for t in THEOREMS])
@@ -16,7 +16,7 @@ def test_theorem_checks(theorem, proof_reports):
         if isinstance(step.why, ByAxiom):
             assert result.status == "axiom" and step.why.axiom in AXIOMS
         else:
-            assert isinstance(step.why, (Algebra, Integrate, Combine, ByTheorem))
+            assert isinstance(step.why, (Algebra, Integrate, Combine, ByTheorem, Induction))
             assert result.status == "checked", (theorem.name, step.label)
 
 
