@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import numeric
-from kl_audit.check import _PROBES, REDUCTIONS, RTOL, CheckInputError, check_kl, load_function, render_text
+from kl_audit.check import _PROBES, REDUCTIONS, RTOL, SHAPES, CheckInputError, check_kl, load_function, render_text
 from kl_audit.cli import main
 from kl_audit.variants import (
     SPREAD_NAMES,
@@ -132,7 +132,7 @@ def test_right_function_passes_for_each_spread(spread, backend):
     result = check_kl(RIGHT[spread](namespace(backend)), spread, backend=backend, max_examples=EXAMPLES)
     assert result.passed, render_text(result)
     assert (result.reduction, result.backend, result.counterexample) == ("sum", backend, None)
-    assert result.examples == 5 + EXAMPLES
+    assert result.examples == 5 + len(SHAPES) + EXAMPLES   # probes, the shape sweep, generated
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
