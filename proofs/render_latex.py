@@ -177,7 +177,7 @@ def _name_gaussians(expr: sp.Basic) -> sp.Basic:
     contains (multiplied, where the exponential is in the denominator); the
     result equals the input exactly, whatever is left over.
     """
-    if not expr.args or isinstance(expr, _Named):
+    if isinstance(expr, type) or not expr.args or isinstance(expr, _Named):   # a density class has no arguments
         return expr
     known = gaussians()
     if isinstance(expr, sp.Mul) and known:
