@@ -25,7 +25,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from .mixture import w as _mixture_weight
-from .objects import KL, Density, gaussians
+from .objects import KL, Density, Opaque, gaussians
 
 __all__ = [
     "DerivationPrinter",
@@ -149,23 +149,26 @@ class DerivationPrinter(LatexPrinter):
 
 
 def matrix_names(exprs: Iterable[sp.Basic]) -> dict[sp.Basic, str]:
-    """``{det M: r'\\det S'}`` for every symbolic square matrix of size >= 3 in ``exprs``.
+    """``{det M: r'\\det S', tr(M^-1 M): r'\\operatorname{tr}(S^{-1} S)'}`` for the symbolic matrices in ``exprs``.
 
     The name is the letter its entries share (``S_11, S_12, ...`` give ``S``).
-    Smaller determinants are short enough to print expanded.
+    Determinants of size 2 are short enough to print expanded; the trace of
+    ``S^{-1} S`` is named from size 2 on (expanded, it is a sum of fractions).
     """
     names: dict[sp.Basic, str] = {}
     for e in exprs:
         for mat in sp.sympify(e).atoms(sp.ImmutableDenseMatrix):
             rows, cols = mat.shape
-            if rows != cols or rows < 3 or mat.is_diagonal():
+            if rows != cols or rows < 2 or mat.is_diagonal():
                 continue
             letters = {str(s).split("_")[0] for s in mat.free_symbols}
             if len(letters) != 1:
                 continue
             (letter,) = letters
-            names[mat.det()] = rf"\det {letter}"
-            names[(mat.inv() * mat).trace()] = rf"\operatorname{{tr}}\left({letter}^{{-1}} {letter}\right)"
+            if rows >= 3:
+                names[mat.det()] = rf"\det {letter}"
+            names[(sp.ImmutableMatrix(mat.inv()) * mat).trace()] = \
+                rf"\operatorname{{tr}}\left({letter}^{{-1}} {letter}\right)"
     return names
 
 
@@ -216,7 +219,10 @@ def _name_gaussians(expr: sp.Basic) -> sp.Basic:
 def _prepare(expr: sp.Basic, names: Mapping[sp.Basic, str] | None = None) -> sp.Basic:
     expr = sp.sympify(expr)
     if names:
-        expr = expr.xreplace({k: _Named(v, _VARIABLE) for k, v in names.items()})
+        # an opaque object (a KL term, an expectation) prints its own arguments: names stay outside it
+        hidden = {o: sp.Dummy(real=True) for o in expr.atoms(Opaque)}
+        expr = expr.xreplace(hidden).xreplace({k: _Named(v, _VARIABLE) for k, v in names.items()})
+        expr = expr.xreplace({d: o for o, d in hidden.items()})
     return _name_gaussians(expr)
 
 
