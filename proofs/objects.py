@@ -122,8 +122,9 @@ def _stem(entry: sp.Basic) -> tuple[str, str] | None:
 def matrix_name(M: sp.MatrixBase) -> str | None:
     """The letter a vector or matrix of indexed symbols is named by, or ``None``.
 
-    A column ``(m_1, ..., m_d)`` is ``m``; a symmetric matrix with entries
-    ``S_rc`` (``S_rc = S_cr``) is ``S``.  Anything else has no name.
+    A column ``(m_1, ..., m_d)`` is ``m``; a matrix whose entry in row r and
+    column c is ``S_rc`` (or ``S_cr`` where the matrix is symmetric) is ``S``.
+    Anything else has no name.
     """
     rows, cols = M.shape
     stems = [_stem(e) for e in M]
@@ -132,7 +133,8 @@ def matrix_name(M: sp.MatrixBase) -> str | None:
     stem = stems[0][0]
     if cols == 1 and all(s[1] == str(k + 1) for k, s in enumerate(stems)):
         return stem
-    if rows == cols and all(_stem(M[r, c])[1] in (f"{r + 1}{c + 1}", f"{c + 1}{r + 1}")
+    symmetric = rows == cols and M == M.T
+    if rows == cols and all(_stem(M[r, c])[1] == f"{r + 1}{c + 1}" or (symmetric and _stem(M[r, c])[1] == f"{c + 1}{r + 1}")
                             for r in range(rows) for c in range(cols)):
         return stem
     return None
