@@ -7,8 +7,12 @@
   before negative ones; a common rational factor pulled in front
   (``\\frac12 (\\sigma^2 + \\mu^2 - 1 - \\log \\sigma^2)``); a Gaussian density
   built by :func:`proofs.objects.gaussian_pdf` as
-  :math:`\\mathcal N(z; \\mu, \\sigma^2)`, and a determinant of a symbolic
-  matrix of size three or more as :math:`\\det S`.
+  :math:`\\mathcal N(z; \\mu, \\sigma^2)`; a determinant of a symbolic
+  matrix of size three or more as :math:`\\det S`, and the trace of
+  :math:`S^{-1} S` by that name.  The kernel's Gaussian objects
+  (``KLNormal``, ``GaussianExpectation``) print their vectors and matrices
+  by name (:func:`proofs.objects.matrix_latex`): ``m``, ``S``,
+  ``diag(v)``, ``I``, ``0``.
 - :func:`prose_latex` and :func:`prose_markdown` escape prose: plain text
   with inline math in ``$...$`` and code in backticks.
 - :func:`display_lines` breaks a long relation over lines at the top-level
@@ -322,7 +326,7 @@ _COMMAND_WIDTH = {"log": 1.35, "sum": 1.45, "int": 1.1, "limits": 0.0, "left": 0
                   ":": 0.22, "quad": 1.0, "qquad": 2.0, "geq": 1.35, "leq": 1.35, "infty": 1.0, "cdot": 0.8,
                   "det": 1.4, "exp": 1.6, "|": 0.5, "mathcal": 0.0, "mathbb": 0.0, "top": 0.8, "partial": 0.6,
                   "bar": 0.0, "hat": 0.0, "operatorname": 0.0, "mathrm": 0.0, "text": 0.0, "tfrac": 0.0,
-                  "frac": 0.0, "sqrt": 0.0, "dots": 1.2, "ldots": 1.2, "mid": 0.8}
+                  "frac": 0.0, "sqrt": 0.0, "dots": 1.2, "ldots": 1.2, "mid": 0.8, "sim": 1.35}
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}^_&])|(\s+)|(.)", re.S)
 
 
