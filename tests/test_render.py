@@ -367,3 +367,16 @@ def test_only_what_matches_its_name_prints_by_name():
     assert r"S^{-1}" in latex(GaussianExpectation(right, zs, m, S))
     assert r"S^{-1}" not in latex(GaussianExpectation(wrong, zs, m, S))
     assert r"z^\top z" not in latex(GaussianExpectation((zs.T * zs)[0, 0] + 1, zs, m, S))
+
+
+def test_named_vectors_and_matrices_are_spelled_out_once(documents):
+    """The formulas use m_1 and S_12 beside m and S: a sentence says which entries make up which name."""
+    from proofs.render import _notation_text
+
+    text = _notation_text(theorem("kl_full_covariance_2"))
+    assert r"$m = (m_{1}, m_{2})^\top$" in text
+    assert r"$S$ is the symmetric $2 \times 2$ matrix with entries $S_{11}, S_{12}, S_{22}$" in text
+    assert _notation_text(theorem("log_sum")) == ""
+    tex, md = documents
+    assert tex.count(r"$m = (m_{1}, m_{2})^\top$") == md.count(r"$m = (m_{1}, m_{2})^\top$") >= 3
+    assert r"$m = (m_{1}, m_{2})^\top$" in theorem("hadamard_2d")._repr_markdown_()
