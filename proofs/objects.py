@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = ["Density", "NormalDiag", "density", "KL", "Opaque", "GaussianExpectation", "KLNormal", "NamedQuantity",
-           "z", "gaussian_pdf", "gaussians"]
+           "z", "matrix_latex", "matrix_name", "gaussian_pdf", "gaussians"]
 
 #: The integration variable of every one-dimensional derivation.
 z = sp.Symbol("z", real=True)
@@ -127,9 +127,11 @@ class GaussianExpectation(Opaque):
         return (h.free_symbols - point.free_symbols) | mean.free_symbols | cov.free_symbols
 
     def _latex(self, printer):
-        h, _, mean, cov = self.args
-        return (r"\mathbb E_{\mathcal N\left(" + printer._print(mean) + ", " + printer._print(cov) + r"\right)}"
-                r"\left[" + printer._print(h) + r"\right]")
+        h, point, mean, cov = self.args
+        z_tex = matrix_latex(printer, point)
+        return (r"\mathbb E_{" + z_tex + r" \sim \mathcal N\left(" + matrix_latex(printer, mean) + ", "
+                + matrix_latex(printer, cov) + r"\right)}\left[" + _integrand_latex(printer, h, point, mean, cov)
+                + r"\right]")
 
 
 class KLNormal(Opaque):
@@ -140,8 +142,87 @@ class KLNormal(Opaque):
 
     def _latex(self, printer):
         mean, cov = self.args
-        return (r"\operatorname{KL}\left(\mathcal N\left(" + printer._print(mean) + ", "
-                + printer._print(cov) + r"\right)\,\middle\|\,\mathcal N(0, I)\right)")
+        return (r"\operatorname{KL}\left(\mathcal N\left(" + matrix_latex(printer, mean) + ", "
+                + matrix_latex(printer, cov) + r"\right)\,\middle\|\,\mathcal N(0, I)\right)")
+
+
+# --- printing vectors and matrices by name ------------------------------------
+
+
+def _stem(entry: sp.Basic) -> tuple[str, str] | None:
+    """``("S", "12")`` for the symbol ``S_12``; ``None`` for anything else."""
+    if not isinstance(entry, sp.Symbol) or "_" not in entry.name:
+        return None
+    stem, _, index = entry.name.partition("_")
+    return stem, index
+
+
+def matrix_name(M: sp.MatrixBase) -> str | None:
+    """The letter a vector or matrix of indexed symbols is named by, or ``None``.
+
+    A column ``(m_1, ..., m_d)`` is ``m``; a matrix whose entry in row r and
+    column c is ``S_rc`` (or ``S_cr`` where the matrix is symmetric) is ``S``.
+    Anything else has no name.
+    """
+    rows, cols = M.shape
+    stems = [_stem(e) for e in M]
+    if any(s is None for s in stems) or len({s[0] for s in stems}) != 1:
+        return None
+    stem = stems[0][0]
+    if cols == 1 and all(s[1] == str(k + 1) for k, s in enumerate(stems)):
+        return stem
+    symmetric = rows == cols and M == M.T
+    if rows == cols and all(_stem(M[r, c])[1] == f"{r + 1}{c + 1}" or (symmetric and _stem(M[r, c])[1] == f"{c + 1}{r + 1}")
+                            for r in range(rows) for c in range(cols)):
+        return stem
+    return None
+
+
+def matrix_latex(printer, M: sp.Basic) -> str:
+    """A vector or matrix as a reader writes it: ``m``, ``S``, ``0``, ``I``, ``\\operatorname{diag}(v)``.
+
+    Falls back to the entries for a matrix with no name.
+    """
+    if not isinstance(M, sp.MatrixBase):
+        return printer._print(M)
+    name = matrix_name(M)
+    if name is not None:
+        return printer._print(sp.Symbol(name))
+    rows, cols = M.shape
+    if all(e == 0 for e in M):
+        return "0"
+    if rows == cols and M.is_diagonal():
+        diag = [M[k, k] for k in range(rows)]
+        if all(e == 1 for e in diag):
+            return "I"
+        name = matrix_name(sp.ImmutableMatrix(diag))
+        if name is not None:
+            return r"\operatorname{diag}\left(" + printer._print(sp.Symbol(name)) + r"\right)"
+        return r"\operatorname{diag}\left(" + ", ".join(printer._print(e) for e in diag) + r"\right)"
+    return printer._print(M)
+
+
+#: Printed quadratic forms already recognized: (h, point, mean, cov) -> LaTeX.
+_FORMS: dict[tuple, str] = {}
+
+
+def _integrand_latex(printer, h: sp.Expr, point: sp.MatrixBase, mean: sp.MatrixBase, cov: sp.MatrixBase) -> str:
+    """``h`` as ``(z - m)^\\top S^{-1} (z - m)`` or ``z^\\top z`` where it is that form, else as itself."""
+    key = (h, point, mean, cov)
+    if key not in _FORMS:
+        _FORMS[key] = printer._print(h)
+        z_tex, m_tex, s_tex = (matrix_latex(printer, a) for a in (point, mean, cov))
+        if isinstance(point, sp.MatrixBase) and isinstance(cov, sp.MatrixBase) and matrix_name(point):
+            diff = point - mean
+            candidates = [(r"{z}^\top {z}".format(z=z_tex), (point.T * point)[0, 0])]
+            if matrix_name(mean) is not None and matrix_name(cov) is not None:
+                candidates.append((rf"\left({z_tex} - {m_tex}\right)^\top {s_tex}^{{-1}} \left({z_tex} - {m_tex}\right)",
+                                   (diff.T * sp.ImmutableMatrix(cov.inv()) * diff)[0, 0]))
+            for tex, form in candidates:
+                if h == form or sp.cancel(sp.together(h - form)) == 0:
+                    _FORMS[key] = tex
+                    break
+    return _FORMS[key]
 
 
 class NamedQuantity(sp.Symbol):

@@ -25,6 +25,7 @@ import sympy as sp
 from .axioms import AXIOMS
 from .checker import Algebra, ByAxiom, ByTheorem, Combine, Integrate, ProofError, Theorem, TheoremReport
 from .render_latex import (display_lines, latex, matrix_names, prose_latex, prose_markdown, relation_parts)
+from .objects import GaussianExpectation, KLNormal, matrix_name
 
 __all__ = [
     "combine_words",
@@ -257,6 +258,36 @@ def _ranges_text(theorem: Theorem) -> str:
     return ("For " + _join(parts) + ".") if parts else ""
 
 
+def _notation_text(theorem: Theorem) -> str:
+    """What the named vectors and matrices of the statements stand for, as prose (or ``""``).
+
+    ``KLNormal`` and ``GaussianExpectation`` print their arguments by name
+    (``m``, ``S``); the formulas around them use the entries (``m_1``,
+    ``S_12``), so the sentence says which entries make up which name.
+    """
+    found: dict[str, sp.MatrixBase] = {}
+    exprs = [*theorem.conclusions, *theorem.hypotheses.values(), *(s.statement for s in theorem.steps)]
+    for e in exprs:
+        for obj in sp.sympify(e).atoms(KLNormal, GaussianExpectation):
+            for arg in obj.args:
+                if isinstance(arg, sp.MatrixBase):
+                    for cand in [arg, sp.ImmutableMatrix([arg[k, k] for k in range(arg.shape[0])])
+                                 if arg.shape[0] == arg.shape[1] and arg.is_diagonal() else None]:
+                        if cand is not None and matrix_name(cand) is not None:
+                            found.setdefault(matrix_name(cand), cand)
+    parts = []
+    for name, M in found.items():
+        rows, cols = M.shape
+        if cols == 1:
+            parts.append(f"${latex(sp.Symbol(name))} = ({', '.join(latex(e) for e in M)})^\\top$")
+        else:
+            symmetric = M == M.T
+            entries = ", ".join(latex(M[r, c]) for r in range(rows) for c in range(cols) if c >= r or not symmetric)
+            parts.append(f"${latex(sp.Symbol(name))}$ is the {'symmetric ' if symmetric else ''}"
+                         f"${rows} \\times {cols}$ matrix with entries ${entries}$")
+    return ("Here " + "; ".join(parts) + ".") if parts else ""
+
+
 def _names(theorem: Theorem) -> dict[sp.Basic, str]:
     exprs = [*theorem.conclusions, *theorem.hypotheses.values(), *(s.statement for s in theorem.steps)]
     return matrix_names(exprs)
@@ -347,6 +378,8 @@ def theorem_latex_fragment(theorem: Theorem, report: TheoremReport | None = None
     lines = [rf"\begin{{theorem}}[{prose_latex(theorem.title)}]\label{{thm:{theorem.name}}}"]
     if theorem.summary:
         lines.append(prose_latex(theorem.summary))
+    if _notation_text(theorem):
+        lines.append(prose_latex(_notation_text(theorem)))
     definitions = _definitions(theorem)
     if definitions:
         lines.append(r"\par\noindent Definitions:")
@@ -415,6 +448,8 @@ def theorem_markdown(theorem: Theorem, report: TheoremReport | None = None,
     out = [f"### {head}: {prose_markdown(theorem.title)}", ""]
     if theorem.summary:
         out += [prose_markdown(theorem.summary), ""]
+    if _notation_text(theorem):
+        out += [prose_markdown(_notation_text(theorem)), ""]
     definitions = _definitions(theorem)
     if definitions:
         out += ["Definitions:", ""] + [line for d in definitions for line in ("$$", math(d, names), "$$", "")]
@@ -493,6 +528,8 @@ def theorem_repr_latex(theorem: Theorem, check: bool = True) -> str:
     rows = [rf"\textbf{{Theorem{' ' + str(n) if n is not None else ''}}} & " + _mathjax_text(theorem.title)]
     if theorem.summary:
         rows.append("& " + _mathjax_text(theorem.summary))
+    if _notation_text(theorem):
+        rows.append("& " + _mathjax_text(_notation_text(theorem)))
     for d in _definitions(theorem):
         rows.append(r"\text{Definition} & " + math(d, names))
     for label, h in theorem.hypotheses.items():

@@ -7,8 +7,12 @@
   before negative ones; a common rational factor pulled in front
   (``\\frac12 (\\sigma^2 + \\mu^2 - 1 - \\log \\sigma^2)``); a Gaussian density
   built by :func:`proofs.objects.gaussian_pdf` as
-  :math:`\\mathcal N(z; \\mu, \\sigma^2)`, and a determinant of a symbolic
-  matrix of size three or more as :math:`\\det S`.
+  :math:`\\mathcal N(z; \\mu, \\sigma^2)`; a determinant of a symbolic
+  matrix of size three or more as :math:`\\det S`, and the trace of
+  :math:`S^{-1} S` by that name.  The kernel's Gaussian objects
+  (``KLNormal``, ``GaussianExpectation``) print their vectors and matrices
+  by name (:func:`proofs.objects.matrix_latex`): ``m``, ``S``,
+  ``diag(v)``, ``I``, ``0``.
 - :func:`prose_latex` and :func:`prose_markdown` escape prose: plain text
   with inline math in ``$...$`` and code in backticks.
 - :func:`display_lines` breaks a long relation over lines at the top-level
@@ -25,7 +29,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from .mixture import w as _mixture_weight
-from .objects import KL, Density, gaussians
+from .objects import KL, Density, Opaque, gaussians
 
 __all__ = [
     "DerivationPrinter",
@@ -149,23 +153,26 @@ class DerivationPrinter(LatexPrinter):
 
 
 def matrix_names(exprs: Iterable[sp.Basic]) -> dict[sp.Basic, str]:
-    """``{det M: r'\\det S'}`` for every symbolic square matrix of size >= 3 in ``exprs``.
+    """``{det M: r'\\det S', tr(M^-1 M): r'\\operatorname{tr}(S^{-1} S)'}`` for the symbolic matrices in ``exprs``.
 
     The name is the letter its entries share (``S_11, S_12, ...`` give ``S``).
-    Smaller determinants are short enough to print expanded.
+    Determinants of size 2 are short enough to print expanded; the trace of
+    ``S^{-1} S`` is named from size 2 on (expanded, it is a sum of fractions).
     """
     names: dict[sp.Basic, str] = {}
     for e in exprs:
         for mat in sp.sympify(e).atoms(sp.ImmutableDenseMatrix):
             rows, cols = mat.shape
-            if rows != cols or rows < 3 or mat.is_diagonal():
+            if rows != cols or rows < 2 or mat.is_diagonal():
                 continue
             letters = {str(s).split("_")[0] for s in mat.free_symbols}
             if len(letters) != 1:
                 continue
             (letter,) = letters
-            names[mat.det()] = rf"\det {letter}"
-            names[(mat.inv() * mat).trace()] = rf"\operatorname{{tr}}\left({letter}^{{-1}} {letter}\right)"
+            if rows >= 3:
+                names[mat.det()] = rf"\det {letter}"
+            names[(sp.ImmutableMatrix(mat.inv()) * mat).trace()] = \
+                rf"\operatorname{{tr}}\left({letter}^{{-1}} {letter}\right)"
     return names
 
 
@@ -216,7 +223,10 @@ def _name_gaussians(expr: sp.Basic) -> sp.Basic:
 def _prepare(expr: sp.Basic, names: Mapping[sp.Basic, str] | None = None) -> sp.Basic:
     expr = sp.sympify(expr)
     if names:
-        expr = expr.xreplace({k: _Named(v, _VARIABLE) for k, v in names.items()})
+        # an opaque object (a KL term, an expectation) prints its own arguments: names stay outside it
+        hidden = {o: sp.Dummy(real=True) for o in expr.atoms(Opaque)}
+        expr = expr.xreplace(hidden).xreplace({k: _Named(v, _VARIABLE) for k, v in names.items()})
+        expr = expr.xreplace({d: o for o, d in hidden.items()})
     return _name_gaussians(expr)
 
 
@@ -316,7 +326,7 @@ _COMMAND_WIDTH = {"log": 1.35, "sum": 1.45, "int": 1.1, "limits": 0.0, "left": 0
                   ":": 0.22, "quad": 1.0, "qquad": 2.0, "geq": 1.35, "leq": 1.35, "infty": 1.0, "cdot": 0.8,
                   "det": 1.4, "exp": 1.6, "|": 0.5, "mathcal": 0.0, "mathbb": 0.0, "top": 0.8, "partial": 0.6,
                   "bar": 0.0, "hat": 0.0, "operatorname": 0.0, "mathrm": 0.0, "text": 0.0, "tfrac": 0.0,
-                  "frac": 0.0, "sqrt": 0.0, "dots": 1.2, "ldots": 1.2, "mid": 0.8}
+                  "frac": 0.0, "sqrt": 0.0, "dots": 1.2, "ldots": 1.2, "mid": 0.8, "sim": 1.35}
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}^_&])|(\s+)|(.)", re.S)
 
 

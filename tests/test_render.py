@@ -324,3 +324,59 @@ def test_index_ranges_of_the_statement_are_printed():
     t.ranges = {i: (1, sp.Symbol("N"))}  # a field of the statement in the kernel's Theorem
     assert r"For $i = 1, \dots, N$." in theorem_markdown(t)
     assert r"\text{For } i = 1, \dots, N \text{.}" in theorem_repr_latex(t, check=False)
+
+
+# --- Gaussians of the kernel: named vectors and matrices ----------------------------
+
+
+def test_normal_objects_print_their_mean_and_covariance_by_name(documents):
+    from proofs.render import _names
+
+    full3 = theorem("kl_full_covariance_3")
+    names = _names(full3)
+    steps = [latex(s.statement, names) for s in full3.steps]
+    kl = r"\operatorname{KL}\left(\mathcal N\left(m, S\right)\,\middle\|\,\mathcal N(0, I)\right)"
+    form = r"\mathbb E_{z \sim \mathcal N\left(m, S\right)}\left[\left(z - m\right)^\top S^{-1} \left(z - m\right)\right]"
+    assert steps[0].startswith(kl) and form in steps[0] and r"\left[z^\top z\right]" in steps[0]
+    assert steps[1] == form + r" = \operatorname{tr}\left(S^{-1} S\right)"
+    had = latex(theorem("hadamard_2d").conclusion)
+    assert r"\mathcal N\left(m, \operatorname{diag}\left(S_{11}, S_{22}\right)\right)" in had
+    diag3 = latex(theorem("kl_full_to_diagonal_3").conclusion)
+    assert r"\mathcal N\left(m, \operatorname{diag}\left(v\right)\right)" in diag3
+    for doc in documents:
+        assert r"\begin{matrix}" not in doc
+
+
+def test_only_what_matches_its_name_prints_by_name():
+    """A matrix that is not symmetric, or an integrand that is not the quadratic form, prints its entries."""
+    from proofs.objects import GaussianExpectation, KLNormal, matrix_name
+
+    s11, s12, s21, s22 = sp.symbols("S_11 S_12 S_21 S_22", real=True)
+    m = sp.ImmutableMatrix(sp.symbols("m_1 m_2", real=True))
+    zs = sp.ImmutableMatrix(sp.symbols("z_1 z_2", real=True))
+    S = sp.ImmutableMatrix([[s11, s12], [s12, s22]])
+    assert matrix_name(S) == "S" and matrix_name(m) == "m"
+    assert matrix_name(sp.ImmutableMatrix([[s11, s12], [s21, s22]])) == "S"
+    assert matrix_name(sp.ImmutableMatrix([[s11, s21], [s12, s22]])) is None  # the transpose of S
+    assert matrix_name(sp.ImmutableMatrix([[s11, s12], [s12, s12]])) is None
+    assert matrix_name(sp.ImmutableMatrix(sp.symbols("m_2 m_1", real=True))) is None
+    assert r"\begin{matrix}" in latex(KLNormal(m, sp.ImmutableMatrix([[s11, s21], [s12, s22]])))
+    diff = zs - m
+    right = (diff.T * sp.ImmutableMatrix(S.inv()) * diff)[0, 0]
+    wrong = (diff.T * S * diff)[0, 0]  # S where S^{-1} belongs
+    assert r"S^{-1}" in latex(GaussianExpectation(right, zs, m, S))
+    assert r"S^{-1}" not in latex(GaussianExpectation(wrong, zs, m, S))
+    assert r"z^\top z" not in latex(GaussianExpectation((zs.T * zs)[0, 0] + 1, zs, m, S))
+
+
+def test_named_vectors_and_matrices_are_spelled_out_once(documents):
+    """The formulas use m_1 and S_12 beside m and S: a sentence says which entries make up which name."""
+    from proofs.render import _notation_text
+
+    text = _notation_text(theorem("kl_full_covariance_2"))
+    assert r"$m = (m_{1}, m_{2})^\top$" in text
+    assert r"$S$ is the symmetric $2 \times 2$ matrix with entries $S_{11}, S_{12}, S_{22}$" in text
+    assert _notation_text(theorem("log_sum")) == ""
+    tex, md = documents
+    assert tex.count(r"$m = (m_{1}, m_{2})^\top$") == md.count(r"$m = (m_{1}, m_{2})^\top$") >= 3
+    assert r"$m = (m_{1}, m_{2})^\top$" in theorem("hadamard_2d")._repr_markdown_()
