@@ -130,7 +130,7 @@ STANDARD = _diagonal_induction(
     lambda t: {mu: m[t], sigma: sp.sqrt(v[t])},
     lambda t: v[t] + m[t] ** 2 - 1 - sp.log(v[t]),
     r"For every integer $d \ge 1$; the right-hand side is the script's "
-    r"$\mathrm{KL}(m, v) = \tfrac12 \sum (v + m^2 - 1 - \log v)$.",
+    r"`KL = @(m,v) .5*sum(v + m.^2 - 1 - log(v))`.",
 )
 PRIOR = _diagonal_induction(
     "kl_diagonal_prior", "KL divergence between two diagonal Gaussians",
