@@ -19,7 +19,7 @@ import sympy as sp
 
 from . import axioms as ax
 from .checker import Algebra, ByAxiom, ByTheorem, Combine, Integrate, Step, Theorem
-from .objects import KL, GaussianExpectation, KLNormal, NamedQuantity, density, gaussian_pdf, z
+from .objects import KL, GaussianExpectation, KLNormal, density, gaussian_pdf, z
 
 __all__ = [
     "KL_FULL_COVARIANCE",

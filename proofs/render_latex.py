@@ -198,13 +198,12 @@ def _name_gaussians(expr: sp.Basic) -> sp.Basic:
                 exps = [f for f in sp.Mul.make_args(body) if isinstance(f, sp.exp)]
                 if not exps:
                     continue
-                tex = rf"\mathcal N\left({latex(point)}; {latex(mean)}, {latex(var)}\right)"
                 if exps[0] in factors:
                     expr, changed = expr / body, True
-                    named.append(_Named(tex, _DENSITY))
+                    named.append(_Named(_gaussian_tex(point, mean, var), _DENSITY))
                 elif sp.exp(-exps[0].args[0]) in factors:
                     expr, changed = expr * body, True
-                    named.append(1 / _Named(tex, _DENSITY))
+                    named.append(1 / _Named(_gaussian_tex(point, mean, var), _DENSITY))
                 if changed:
                     break
         if named:
@@ -218,6 +217,12 @@ def _name_gaussians(expr: sp.Basic) -> sp.Basic:
         return expr.func(*new_args)
     except (TypeError, ValueError):
         return expr
+
+
+def _gaussian_tex(point: sp.Expr, mean: sp.Expr, var: sp.Expr) -> str:
+    """N(point; mean, var); the parameters print plainly (no Gaussian is named inside another's parameters)."""
+    plain = lambda e: DerivationPrinter().doprint(sp.sympify(e))  # noqa: E731
+    return rf"\mathcal N\left({plain(point)}; {plain(mean)}, {plain(var)}\right)"
 
 
 def _prepare(expr: sp.Basic, names: Mapping[sp.Basic, str] | None = None) -> sp.Basic:
