@@ -132,11 +132,14 @@ def rounding_margin(mix: DiagonalMixture, rows: NDArray[np.int64], row_weights: 
     (Higham 2002, Accuracy and Stability of Numerical Algorithms, §3.1); here γ is taken
     as (n + 8)·eps = 2(n + 8)·u, which covers the elementwise operations as well.
 
-    * D_ij (and BD_ij, whose terms are no larger: v̄ >= v_j / 2) is off by at most
-      γ_d · S_i, with S_i >= Σ_k [(v_ik + m_ik²)/v_jk + 2|m_ik m_jk|/v_jk + m_jk²/v_jk
-      + |log v_ik| + |log v_jk| + 1] for every j, from per-coordinate maxima over j
-      (O(N d), no pass over the pairs); logsumexp is 1-Lipschitz in the largest of its
-      arguments, so row i's term is off by at most that plus γ_N (its own sum).
+    * D_ij (and BD_ij, whose terms are no larger: v̄ >= v_j / 2) is computed in the direct form
+      (m_ik - m_jk)²/v_jk, where fl(a - b) = (a - b)(1 + δ), so it is off by at most γ_d · S_i
+      with S_i >= Σ_k [v_ik/v_jk + (m_ik - m_jk)²/v_jk + |log v_ik| + |log v_jk| + 1] for
+      every j.  With means centred at μ̄ (the distances do not change),
+      (m_ik - m_jk)² <= 2 m̃_ik² + 2 m̃_jk², so per-coordinate maxima over j give S_i in
+      O(N d), with no pass over the pairs and no dependence on where the mixture sits;
+      logsumexp is 1-Lipschitz in the largest of its arguments, so row i's term is off by
+      at most that plus γ_N (its own sum).
     * avg KL is off by at most γ_{N+d} Σ_i w_i Σ_k (v_ik/p_k + |log(v_ik/p_k)| + 1 + (m_ik - μ_k)²/p_k).
     * the final weighted sum is off by at most γ_N (|avg KL| + Σ_i r_i |term_i|).
 
@@ -160,9 +163,10 @@ def rounding_margin(mix: DiagonalMixture, rows: NDArray[np.int64], row_weights: 
     gamma_d, gamma_n = (d + 8) * eps, (n + d + 8) * eps
     inv_v = 1.0 / v
     abs_logv = np.abs(np.log(v)).sum(1)
-    mi, vi = m[rows], v[rows]
-    scale = ((vi + mi * mi) @ inv_v.max(0) + 2.0 * np.abs(mi) @ (np.abs(m) * inv_v).max(0)
-             + ((m * m) * inv_v).max(0).sum() + abs_logv[rows] + abs_logv.max() + d)
+    centred = m - mix.weights @ m                                  # (N, d): D_ij and BD_ij are unchanged
+    mi, vi = centred[rows], v[rows]
+    scale = ((vi + 2.0 * mi * mi) @ inv_v.max(0) + 2.0 * ((centred * centred) * inv_v).max(0).sum()
+             + abs_logv[rows] + abs_logv.max() + d)
     pm, pv = prior.arrays(d)
     avg_scale = float(mix.weights @ (v / pv + np.abs(np.log(v / pv)) + 1.0 + (m - pm) ** 2 / pv).sum(1))
     terms = np.abs(lower_terms) + np.abs(upper_terms)
