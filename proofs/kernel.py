@@ -707,7 +707,7 @@ class Induction(Justification):
     var: sp.Symbol
 
     def describe(self):
-        return (f"by induction on ${sp.latex(self.var)}$ from the base case ({self.base.title}) "
+        return (f"induction on ${sp.latex(self.var)}$ from the base case ({self.base.title}) "
                 f"and the step ({self.step.title})")
 
 
