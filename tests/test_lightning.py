@@ -13,7 +13,7 @@ from tests.extras import require
 torch = require("torch")
 require("array_api_compat")
 require("sklearn")
-L = require("lightning", ci=False)  # an optional extra that CI does not install
+L = require("lightning")  # an optional extra; CI installs it
 from kl_audit.lightning import LatentMonitorCallback  # noqa: E402
 from tests.vae import digits, make_vae  # noqa: E402
 
