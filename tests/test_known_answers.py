@@ -286,3 +286,20 @@ def test_t_interval_with_two_values_and_with_one():
     one = mean_interval(np.array([5.0]))
     assert one["mean"] == 5.0 and one["n"] == 1
     assert np.isnan(one["stderr"]) and np.isnan(one["ci_low"]) and np.isnan(one["ci_high"])
+
+
+def test_an_affine_map_of_an_estimate_carries_its_error_count_and_level():
+    """offset + sign·X: value and interval mapped (ends reordered for sign -1); stderr, draws and level kept."""
+    est = Estimate.normal(2.0, 0.5, 400, level=0.9)
+    shifted = est.affine(3.0)
+    assert (shifted.value, shifted.low, shifted.high) == (5.0, 3.0 + est.low, 3.0 + est.high)
+    assert (shifted.stderr, shifted.n_samples, shifted.level) == (0.5, 400, 0.9)
+    flipped = est.affine(10.0, -1.0)
+    assert (flipped.value, flipped.low, flipped.high) == (8.0, 10.0 - est.high, 10.0 - est.low)
+    assert (flipped.stderr, flipped.n_samples, flipped.level) == (0.5, 400, 0.9)
+
+
+def test_an_estimate_as_a_dict_names_every_field():
+    est = Estimate.normal(1.5, 0.25, 100, level=0.99)
+    assert est.as_dict() == {"value": 1.5, "stderr": 0.25, "ci_low": est.low, "ci_high": est.high,
+                             "n_samples": 100, "level": 0.99}
