@@ -937,6 +937,18 @@ def a_hypothesis_on_the_point_of_an_expectation():
                Step("3", goal, Combine("1", ("2", -1))), hypotheses={"h": sp.Eq(z, 3)})
 
 
+@attack("names", r"step \(1\): not an instance of 'shifted_square'")
+def substitution_captured_by_the_point_of_an_expectation():
+    """E[(z - y)^2] = 1 + y^2 for z ~ N(0, 1); citing it with y := z must rename the bound z, not give E[0]."""
+    M = sp.Matrix
+    lemma_st = sp.Eq(_expectation((z - y) ** 2), 1 + y**2, evaluate=False)
+    lemma = Theorem(name="shifted_square", title="shifted square", conclusion=lemma_st, steps=[
+        Step("1", lemma_st, ByAxiom(ax.QUADRATIC_EXPECTATION, point=M([[z]]), mean=M([[0]]), cov=M([[1]]),
+                                    A=M([[1]]), a=M([[y]])))])
+    st = sp.Eq(_expectation(sp.Integer(0)), 1 + z**2, evaluate=False)
+    return thm(st, Step("1", st, ByTheorem(lemma, {y: z}))), proved(lemma)
+
+
 @attack("names", r"step \(1\): algebra: .*does not reduce to 0")
 def expectations_identified_through_their_point():
     st = sp.Eq(_expectation((z - 3) ** 2), _expectation(sp.Integer(0)), evaluate=False)
