@@ -14,6 +14,7 @@ from __future__ import annotations
 from .axioms import AXIOMS
 from .chain import CHAIN
 from .checker import Axiom, ProofError, Step, Theorem, TheoremReport, Thm
+from .covariance import COVARIANCE_THEOREMS
 from .convexity import LOG_SUM, MIXTURE_INEQUALITY, T_LOG_T_CONVEX
 from .dimension import DIAGONAL_INDUCTIONS
 from .gaussian import KL_FULL_COVARIANCE, KL_FULL_TO_DIAGONAL, KL_PRODUCT, KL_STANDARD, KL_TWO_GAUSSIANS
@@ -32,6 +33,7 @@ THEOREMS: tuple[Theorem, ...] = (
     KL_FULL_TO_DIAGONAL[2],
     KL_FULL_COVARIANCE[3],
     KL_FULL_TO_DIAGONAL[3],
+    *COVARIANCE_THEOREMS,
     T_LOG_T_CONVEX,
     LOG_SUM,
     MIXTURE_INEQUALITY,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .axioms_dimension import DIAGONAL_ONE_COORDINATE, DIAGONAL_SPLIT, SUM_LAST_TERM, SUM_ONE_TERM
+from .axioms_matrix import MATRIX_AXIOMS
 from .kernel import Axiom, Condition, Param, register_axioms
 from .objects import KL, GaussianExpectation, KLNormal
 
@@ -33,6 +34,7 @@ __all__ = [
     "KLNormal",
     "LINEARITY",
     "LOG_MONOTONE",
+    "MATRIX_AXIOMS",
     "MONOTONE_INTEGRAL",
     "NORMALIZATION",
     "QUADRATIC_EXPECTATION",
@@ -298,6 +300,7 @@ AXIOMS: tuple[Axiom, ...] = (
     EXPECTED_LOG_RATIO,
     QUADRATIC_EXPECTATION,
     *DIMENSION_AXIOMS,
+    *MATRIX_AXIOMS,
 )
 
 register_axioms(AXIOMS)

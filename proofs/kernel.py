@@ -23,6 +23,7 @@ import weakref
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from .matrices import inverse_problem, substitution_problem
 from .objects import Density, GaussianExpectation, Opaque
 
 _APPLIED = (AppliedUndef, Density)  # applications of named functions and densities
@@ -70,6 +71,8 @@ def _clean(e: Any, what: str) -> None:
                              "use exact rationals")
         if x.has(sp.nan, sp.zoo):
             raise ProofError(f"{what}: contains nan or complex infinity")
+        if inverse_problem(x):
+            raise ProofError(f"{what}: contains {inverse_problem(x)}")
         outside = sorted({type(f).__name__ for f in x.atoms(sp.Function)
                           if not isinstance(f, (*_APPLIED, Opaque)) and type(f) not in _FUNCTIONS})
         if outside:
@@ -214,7 +217,9 @@ def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
         args = sorted(a.free_symbols, key=sp.default_sort_key)
         inner = a.function if isinstance(a, sp.Integral) else a.args[0] if a.is_real is None else a
         real = inner.is_real is True and all(lim[0].is_real for lim in getattr(a, "limits", ()))
-        mapping[a] = sp.Function(f"{RESERVED}{_SECRET}_{k}{'r' if real else 'c'}", real=real)(*args)
+        positive = real and isinstance(a, Opaque) and a.is_positive is True  # e.g. det of an SPD matrix
+        tag = "p" if positive else "r" if real else "c"
+        mapping[a] = sp.Function(f"{RESERVED}{_SECRET}_{k}{tag}", real=real, **({"positive": True} if positive else {}))(*args)
     return expr.xreplace(mapping)
 
 
@@ -251,6 +256,9 @@ def _same_arg(x: sp.Basic, y: sp.Basic) -> bool:
             return False
         pt = [_fresh(s) for s in x.signature]
         return is_zero(subst(x.expr, dict(zip(x.signature, pt))) - subst(y.expr, dict(zip(y.signature, pt))))
+    if isinstance(x, sp.MatrixExpr) and not isinstance(x, sp.MatrixBase) or \
+            isinstance(y, sp.MatrixExpr) and not isinstance(y, sp.MatrixBase):
+        return x == y  # symbolic matrices: the same expression after sympy's canonical simplification
     if isinstance(x, sp.MatrixBase) or isinstance(y, sp.MatrixBase):
         return getattr(x, "shape", 0) == getattr(y, "shape", 1) and all(is_zero(p - q) for p, q in zip(x, y))
     if isinstance(x, sp.Expr) and isinstance(y, sp.Expr):
@@ -670,9 +678,18 @@ def _by_theorem(ctx, rel, why):
             if not isinstance(value, sp.Expr) or isinstance(value, sp.Lambda):
                 ctx.fail(f"the symbol {target} must be replaced by an expression, got {value}")
             ctx.admits(target, value)
+        elif isinstance(target, sp.MatrixSymbol):
+            pass  # checked below, once the scalar substitution fixes its shape
         else:
-            ctx.fail(f"cannot substitute {target}: only symbols, indexed bases and densities of the theorem")
+            ctx.fail(f"cannot substitute {target}: only symbols, indexed bases, matrix symbols and densities of "
+                     "the theorem")
         subs[target] = value
+    scalars = {k: v for k, v in subs.items() if not isinstance(k, sp.MatrixSymbol)}
+    for target, value in subs.items():
+        if isinstance(target, sp.MatrixSymbol):
+            problem = substitution_problem(target, value, tuple(subst(n, scalars) for n in target.shape))
+            if problem:
+                ctx.fail(problem)
     inst = lambda e: subst(e, subs, ctx.lam_check)  # noqa: E731
     for label, hyp in thm.hypotheses.items():
         if not ctx.knows(inst(hyp)):
@@ -754,7 +771,8 @@ def _induction(ctx, rel, why):
 
 @dataclass(frozen=True)
 class Param:
-    """A typed parameter of an axiom schema: kind is lambda, expr, symbol, integer, variables, matrix or terms."""
+    """A typed parameter of an axiom schema: kind is lambda, expr, symbol, integer, variables, matrix (explicit
+    entries), matrix_expr (a matrix expression of symbolic size) or terms."""
 
     name: str
     kind: str
@@ -785,7 +803,7 @@ class Axiom:
 _NONSMOOTH = (sp.Piecewise, sp.Abs, sp.Min, sp.Max, sp.floor, sp.ceiling, sp.sign, sp.Heaviside, sp.DiracDelta,
               sp.re, sp.im, sp.arg, sp.Mod, sp.frac)
 _TYPES = {"lambda": sp.Lambda, "expr": sp.Expr, "symbol": sp.Symbol, "integer": sp.Expr,
-          "variables": tuple, "matrix": sp.MatrixBase, "terms": tuple}
+          "variables": tuple, "matrix": sp.MatrixBase, "terms": tuple, "matrix_expr": sp.MatrixExpr}
 
 
 def _condition(ctx: _Ctx, ax: Axiom, c: Condition) -> bool:

@@ -1,0 +1,327 @@
+"""Matrices of symbolic size d and the scalars the derivations take from them.
+
+A covariance in d dimensions is a :class:`SPDMatrix`, a d x d matrix symbol
+declared symmetric positive definite, as a scalar symbol is declared
+``positive=True``: the declaration is part of every statement that uses it,
+and a theorem about it can be cited for another matrix only if that matrix is
+symmetric positive definite by construction (:func:`spd`).  Matrices built
+from others: :class:`Diag` (a diagonal matrix from a sequence of entries),
+:class:`Corr` (the correlation matrix D^(-1/2) S D^(-1/2) with D = diag S),
+:class:`Vec` (a column from a sequence).  sympy's own matrix expressions
+(identity, zero, inverse, product, sum, transpose) are used as they are, with
+sympy's canonical simplifications (I A = A, A^(-1) A = I, x - x = 0); an
+inverse may appear in a checked statement only of a matrix that is symmetric
+positive definite by construction (the kernel's ``_clean``).
+
+The scalars are opaque to algebra (:class:`proofs.objects.Opaque`): the trace
+:class:`Tr`, the determinant :class:`Det`, the bilinear form :class:`Form`
+(x^T A y), the diagonal entry :class:`DiagEntry`, the eigenvalue
+:class:`Eigenvalue`, and two expectations under N(m, S):
+:class:`ExpectedForm` E[(z - a)^T B (z - a)] and :class:`ExpectedLogDensity`
+E[log N(z; a, A)].  What relates them is a named axiom of
+:mod:`proofs.axioms_matrix`, never algebra.  Their only built-in values are
+tr I_n = n, det I_n = 1 and a form with a zero vector, 0.  Determinants,
+traces, diagonal entries and eigenvalues of a matrix that is symmetric
+positive definite by construction are positive.
+
+Indices out of range: ``DiagEntry(A, j)`` and ``Eigenvalue(A, j)`` are
+defined for every integer j, as the entry or eigenvalue at the index clamped
+to 1..n (eigenvalues in increasing order); the axioms only speak of 1..n.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .objects import Opaque
+
+__all__ = ["SPDMatrix", "Diag", "Corr", "Vec", "Tr", "Det", "Form", "DiagEntry", "Eigenvalue", "ExpectedForm",
+           "ExpectedLogDensity", "KLNormalPrior", "spd", "square_size", "column_size", "inverse_problem",
+           "substitution_problem"]
+
+
+def _tex(printer, e: sp.Basic) -> str:
+    """A matrix as a reader writes it: I for an identity, 0 for a zero matrix."""
+    if isinstance(e, sp.Identity):
+        return "I"
+    if isinstance(e, sp.ZeroMatrix):
+        return "0"
+    return printer._print(e)
+
+
+def _canonical(args: tuple) -> tuple | None:
+    """The arguments with sympy's matrix simplifications applied (I^(-1) = I, I A = A), or None if unchanged."""
+    done = tuple(a.doit() if isinstance(a, sp.MatrixExpr) else a for a in args)
+    return done if done != args else None
+
+
+class SPDMatrix(sp.MatrixSymbol):
+    """A ``n x n`` matrix symbol declared symmetric positive definite: ``SPDMatrix("Sigma", d)``."""
+
+    def __new__(cls, name, n, m=None):
+        n = sp.sympify(n)
+        m = n if m is None else sp.sympify(m)
+        if m != n:
+            raise ValueError(f"SPDMatrix {name}: a symmetric matrix is square, got {n} x {m}")
+        return super().__new__(cls, name, n, n)
+
+    def _eval_transpose(self):
+        return self
+
+
+class _Built(sp.MatrixExpr):
+    """A matrix built from others; sympy treats it as an opaque matrix of its shape."""
+
+    is_commutative = False
+
+
+class Diag(_Built):
+    """diag(f(1), ..., f(n)) for a ``Lambda(j, ...)`` f: ``Diag(Lambda(j, v[j]), d)``."""
+
+    def __new__(cls, f, n):
+        if not isinstance(f, sp.Lambda) or len(f.signature) != 1:
+            raise ValueError(f"Diag: the entries must be a Lambda of one index, got {f}")
+        return sp.Basic.__new__(cls, f, sp.sympify(n))
+
+    @property
+    def shape(self):
+        return (self.args[1], self.args[1])
+
+    def _eval_transpose(self):
+        return self
+
+    def _latex(self, printer):
+        f, n = self.args
+        body = f.expr
+        if isinstance(body, DiagEntry) and body.args[1] == f.signature[0]:
+            return r"\operatorname{diag} " + _tex(printer, body.args[0])
+        if isinstance(body, sp.Indexed) and body.indices == (f.signature[0],):
+            return r"\operatorname{diag} " + _tex(printer, body.base)
+        return r"\operatorname{diag}\left(" + _tex(printer, f) + r"\right)"
+
+
+class Vec(_Built):
+    """The column (f(1), ..., f(n)) for a ``Lambda(j, ...)`` f: ``Vec(Lambda(j, m[j]), d)``."""
+
+    def __new__(cls, f, n):
+        if not isinstance(f, sp.Lambda) or len(f.signature) != 1:
+            raise ValueError(f"Vec: the entries must be a Lambda of one index, got {f}")
+        return sp.Basic.__new__(cls, f, sp.sympify(n))
+
+    @property
+    def shape(self):
+        return (self.args[1], sp.Integer(1))
+
+    def _latex(self, printer):
+        f, _ = self.args
+        if isinstance(f.expr, sp.Indexed) and f.expr.indices == (f.signature[0],):
+            return _tex(printer, f.expr.base)
+        return r"\left(" + _tex(printer, f) + r"\right)"
+
+
+class Corr(_Built):
+    """The correlation matrix of A: D^(-1/2) A D^(-1/2) with D = diag(A_11, ..., A_nn)."""
+
+    def __new__(cls, A):
+        return sp.Basic.__new__(cls, A)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _eval_transpose(self):
+        return self if spd(self.args[0]) else None
+
+    def _latex(self, printer):
+        return r"R_{" + _tex(printer, self.args[0]) + "}"
+
+
+def square_size(A: sp.Basic) -> sp.Expr | None:
+    """n for an n x n matrix expression, else ``None``."""
+    shape = getattr(A, "shape", None)
+    if not isinstance(A, sp.MatrixExpr) or shape is None or shape[0] != shape[1]:
+        return None
+    return shape[0]
+
+
+def column_size(x: sp.Basic) -> sp.Expr | None:
+    """n for an n x 1 matrix expression, else ``None``."""
+    shape = getattr(x, "shape", None)
+    if not isinstance(x, sp.MatrixExpr) or shape is None or shape[1] != 1:
+        return None
+    return shape[0]
+
+
+def spd(A: sp.Basic) -> bool:
+    """A is symmetric positive definite by construction.
+
+    An :class:`SPDMatrix`, an identity, a :class:`Diag` whose entries are
+    positive by their symbols' assumptions, and the correlation matrix of a
+    matrix that is.  Nothing else (a sum, a product, an inverse, a plain
+    matrix symbol) counts, whatever its value.
+    """
+    if isinstance(A, SPDMatrix) or isinstance(A, sp.Identity):
+        return True
+    if isinstance(A, Diag):
+        f, _ = A.args
+        return f.expr.is_positive is True
+    if isinstance(A, Corr):
+        return spd(A.args[0])
+    return False
+
+
+def inverse_problem(e: sp.Basic) -> str:
+    """'' unless ``e`` inverts a matrix that is not symmetric positive definite by construction."""
+    for inv in sp.sympify(e).atoms(sp.Inverse):
+        if not spd(inv.arg):
+            return f"the inverse of {inv.arg}, which is not symmetric positive definite by construction"
+    return ""
+
+
+def substitution_problem(target: sp.MatrixSymbol, value: sp.Basic, shape: tuple) -> str:
+    """'' when ``value`` may replace the matrix symbol ``target`` (whose shape, substituted, is ``shape``)."""
+    if not isinstance(value, sp.MatrixExpr) or isinstance(value, sp.MatrixBase):
+        return f"the matrix symbol {target} must be replaced by a matrix expression, got {value!r}"
+    if tuple(value.shape) != tuple(shape):
+        return f"the matrix symbol {target} is {shape[0]} x {shape[1]} but {value} is {value.shape[0]} x {value.shape[1]}"
+    if isinstance(target, SPDMatrix) and not spd(value):
+        return f"{target} is symmetric positive definite but {value} is not so by construction"
+    return ""
+
+
+class Tr(Opaque):
+    """tr A, for a square matrix expression A; tr I_n = n."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, A):
+        if isinstance(A, sp.Identity):
+            return A.shape[0]
+        again = _canonical((A,))
+        return cls(*again) if again else None
+
+    def _eval_is_positive(self):
+        return True if spd(self.args[0]) else None
+
+    def _latex(self, printer):
+        return r"\operatorname{tr} " + _paren(printer, self.args[0])
+
+
+class Det(Opaque):
+    """det A, for a square matrix expression A; det I_n = 1."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, A):
+        if isinstance(A, sp.Identity):
+            return sp.Integer(1)
+        again = _canonical((A,))
+        return cls(*again) if again else None
+
+    def _eval_is_positive(self):
+        return True if spd(self.args[0]) else None
+
+    def _latex(self, printer):
+        return r"\det " + _paren(printer, self.args[0])
+
+
+class Form(Opaque):
+    """x^T A y for columns x, y and a square A; 0 when x or y is a zero vector."""
+
+    nargs = 3
+    is_real = True
+
+    @classmethod
+    def eval(cls, x, A, y):
+        if isinstance(x, sp.ZeroMatrix) or isinstance(y, sp.ZeroMatrix):
+            return sp.Integer(0)
+        again = _canonical((x, A, y))
+        return cls(*again) if again else None
+
+    def _latex(self, printer):
+        x, A, y = self.args
+        middle = "" if isinstance(A, sp.Identity) else " " + _paren(printer, A) + " "
+        return _paren(printer, x) + r"^\top" + middle + _paren(printer, y)
+
+
+class DiagEntry(Opaque):
+    """A_jj (the index clamped to 1..n); positive when A is symmetric positive definite by construction."""
+
+    nargs = 2
+    is_real = True
+
+    def _eval_is_positive(self):
+        return True if spd(self.args[0]) else None
+
+    def _latex(self, printer):
+        A, k = self.args
+        return "{" + _paren(printer, A) + "}_{" + _tex(printer, k) + _tex(printer, k) + "}"
+
+
+class Eigenvalue(Opaque):
+    """lambda_j(A), the j-th smallest eigenvalue of a symmetric A (the index clamped to 1..n)."""
+
+    nargs = 2
+    is_real = True
+
+    def _eval_is_positive(self):
+        return True if spd(self.args[0]) else None
+
+    def _latex(self, printer):
+        A, k = self.args
+        return r"\lambda_{" + _tex(printer, k) + r"}\left(" + _tex(printer, A) + r"\right)"
+
+
+def _paren(printer, M: sp.Basic) -> str:
+    tex = _tex(printer, M)
+    if isinstance(M, (sp.MatrixSymbol, sp.Identity, Corr, Vec, sp.Indexed, sp.Symbol)):
+        return tex
+    return r"\left(" + tex + r"\right)"
+
+
+def _under(printer, mean, cov) -> str:
+    return r"\mathbb E_{z \sim \mathcal N\left(" + _tex(printer, mean) + ", " + _tex(printer, cov) + r"\right)}"
+
+
+def _shift(printer, a) -> str:
+    return "z" if isinstance(a, sp.ZeroMatrix) else r"\left(z - " + _tex(printer, a) + r"\right)"
+
+
+class ExpectedForm(Opaque):
+    """E[(z - a)^T B (z - a)] for z ~ N(m, S): arguments B, a, m, S."""
+
+    nargs = 4
+    is_real = True
+
+    def _latex(self, printer):
+        B, a, m, S = self.args
+        middle = " " if isinstance(B, sp.Identity) else " " + _paren(printer, B) + " "
+        return _under(printer, m, S) + r"\left[" + _shift(printer, a) + r"^\top" + middle + _shift(printer, a) + r"\right]"
+
+
+class ExpectedLogDensity(Opaque):
+    """E[log N(z; a, A)] for z ~ N(m, S): arguments a, A, m, S."""
+
+    nargs = 4
+    is_real = True
+
+    def _latex(self, printer):
+        a, A, m, S = self.args
+        return (_under(printer, m, S) + r"\left[\log \mathcal N\left(z; " + _tex(printer, a) + ", " + _tex(printer, A)
+                + r"\right)\right]")
+
+
+class KLNormalPrior(Opaque):
+    """KL(N(m, S) || N(a, A)) in n dimensions: arguments m, S, a, A."""
+
+    nargs = 4
+    is_real = True
+
+    def _latex(self, printer):
+        m, S, a, A = self.args
+        return (r"\operatorname{KL}\left(\mathcal N\left(" + _tex(printer, m) + ", " + _tex(printer, S)
+                + r"\right)\,\middle\|\,\mathcal N\left(" + _tex(printer, a) + ", " + _tex(printer, A) + r"\right)\right)")
