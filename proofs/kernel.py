@@ -23,7 +23,7 @@ import weakref
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .matrices import inverse_problem, substitution_problem
+from .matrices import inverse_problem, loose_matrix, substitution_problem
 from .objects import Density, GaussianExpectation, Opaque
 
 _APPLIED = (AppliedUndef, Density)  # applications of named functions and densities
@@ -1009,6 +1009,10 @@ def prove(source: Any, name: str, conclusions: Sequence, steps: Sequence, hypoth
     for rel in [*conclusions, *hyps.values()]:
         if not isinstance(rel, sp.Rel):
             ctx.fail(f"{rel} is not a relation (evaluate=False keeps sympy from deciding it)")
+    for e in [*conclusions, *hyps.values(), *defs, *defs.values(), *(s.statement for s in steps)]:
+        if loose_matrix(e) is not None:
+            ctx.fail(f"{e}: the matrix {loose_matrix(e)} stands outside a trace, determinant, form or KL term; "
+                     "a statement relates scalars")
     _REWRITE.append(())
     try:
         _REWRITE[-1] = tuple(_check_definitions(ctx))

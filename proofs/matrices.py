@@ -36,7 +36,7 @@ import sympy as sp
 from .objects import Opaque
 
 __all__ = ["SPDMatrix", "Diag", "Corr", "Vec", "Tr", "Det", "Form", "DiagEntry", "Eigenvalue", "ExpectedForm",
-           "ExpectedLogDensity", "KLNormalPrior", "spd", "square_size", "column_size", "inverse_problem",
+           "ExpectedLogDensity", "KLNormalPrior", "spd", "square_size", "column_size", "inverse_problem", "loose_matrix",
            "substitution_problem"]
 
 
@@ -158,8 +158,11 @@ def spd(A: sp.Basic) -> bool:
     An :class:`SPDMatrix`, an identity, a :class:`Diag` whose entries are
     positive by their symbols' assumptions, and the correlation matrix of a
     matrix that is.  Nothing else (a sum, a product, an inverse, a plain
-    matrix symbol) counts, whatever its value.
+    matrix symbol) counts, whatever its value, nor a matrix whose size is not a positive integer.
     """
+    n = square_size(A)
+    if n is None or n.is_integer is not True or n.is_positive is not True:
+        return False
     if isinstance(A, SPDMatrix) or isinstance(A, sp.Identity):
         return True
     if isinstance(A, Diag):
@@ -172,10 +175,25 @@ def spd(A: sp.Basic) -> bool:
 
 def inverse_problem(e: sp.Basic) -> str:
     """'' unless ``e`` inverts a matrix that is not symmetric positive definite by construction."""
-    for inv in sp.sympify(e).atoms(sp.Inverse):
-        if not spd(inv.arg):
-            return f"the inverse of {inv.arg}, which is not symmetric positive definite by construction"
+    e = sp.sympify(e)
+    bases = [inv.arg for inv in e.atoms(sp.Inverse)]
+    bases += [p.base for p in e.atoms(sp.MatPow) if not (p.exp.is_integer and p.exp.is_nonnegative)]
+    for base in bases:
+        if not spd(base):
+            return f"the inverse of {base}, which is not symmetric positive definite by construction"
     return ""
+
+
+def loose_matrix(e: sp.Basic) -> sp.Basic | None:
+    """A matrix expression of ``e`` that is not inside an opaque scalar (a trace, a form, a KL term ...), or None.
+
+    Checked statements relate scalars; a matrix stands only as an argument of an opaque scalar.
+    """
+    if isinstance(e, Opaque):
+        return None
+    if isinstance(e, sp.MatrixExpr) or isinstance(e, sp.MatrixBase):
+        return e
+    return next((m for a in getattr(e, "args", ()) if (m := loose_matrix(a)) is not None), None)
 
 
 def substitution_problem(target: sp.MatrixSymbol, value: sp.Basic, shape: tuple) -> str:
@@ -244,7 +262,7 @@ class Form(Opaque):
 
     def _latex(self, printer):
         x, A, y = self.args
-        middle = "" if isinstance(A, sp.Identity) else " " + _paren(printer, A) + " "
+        middle = " " if isinstance(A, sp.Identity) else " " + _paren(printer, A) + " "
         return _paren(printer, x) + r"^\top" + middle + _paren(printer, y)
 
 
@@ -278,7 +296,8 @@ class Eigenvalue(Opaque):
 
 def _paren(printer, M: sp.Basic) -> str:
     tex = _tex(printer, M)
-    if isinstance(M, (sp.MatrixSymbol, sp.Identity, Corr, Vec, sp.Indexed, sp.Symbol)):
+    if isinstance(M, (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix, Corr, Vec, sp.Indexed, sp.Symbol)) or \
+            isinstance(M, sp.Inverse) and isinstance(M.arg, sp.MatrixSymbol):
         return tex
     return r"\left(" + tex + r"\right)"
 
