@@ -80,7 +80,7 @@ def _gaussians(mean, cov, prior_mean, prior_cov) -> list[Condition]:
 
 
 KL_EXPECTED_LOG_RATIO_D = Axiom(
-    "KL between Gaussians on R^n as an expected log-density ratio",
+    "KL between Gaussians on $\\mathbb R^n$ as an expected log-density ratio",
     r"For $q = \mathcal N(m, S)$ and $p = \mathcal N(a, A)$ on $\mathbb R^n$ with $S, A$ symmetric positive definite: "
     r"$\operatorname{KL}(q\,\|\,p) = \mathbb E_q[\log q(z)] - \mathbb E_q[\log p(z)]$ (the definition of the KL "
     "divergence and linearity of the expectation).",
@@ -101,7 +101,7 @@ def _log_density(a, A, mean, cov) -> sp.Basic:
 
 
 GAUSSIAN_LOG_DENSITY_D = Axiom(
-    "the Gaussian log-density on R^n",
+    "the Gaussian log-density on $\\mathbb R^n$",
     r"$\log \mathcal N(z; a, A) = -\frac n2 \log(2\pi) - \frac12 \log\det A - \frac12 (z - a)^\top A^{-1} (z - a)$ "
     r"for $A$ symmetric positive definite; so, for $z \sim \mathcal N(m, S)$, "
     r"$\mathbb E[\log \mathcal N(z; a, A)] = -\frac n2 \log(2\pi) - \frac12 \log\det A - \frac12 "
@@ -117,7 +117,7 @@ def _quadratic(B, a, mean, cov) -> sp.Basic:
 
 
 QUADRATIC_EXPECTATION_D = Axiom(
-    "expectation of a quadratic form on R^n",
+    "expectation of a quadratic form on $\\mathbb R^n$",
     r"For $z \sim \mathcal N(m, S)$ on $\mathbb R^n$ and constant $B$ ($n \times n$) and $a$ ($n \times 1$): "
     r"$\mathbb E[(z-a)^\top B (z-a)] = \operatorname{tr}(B S) + (m-a)^\top B (m-a)$.",
     (Param("B", "matrix_expr"), Param("a", "matrix_expr"), Param("mean", "matrix_expr"), Param("cov", "matrix_expr")),

@@ -49,6 +49,11 @@ def _tex(printer, e: sp.Basic) -> str:
     return printer._print(e)
 
 
+def _range(printer, base: sp.IndexedBase, n: sp.Expr) -> str:
+    """``v_{1:d}``: the entries 1 to n of a sequence, as :class:`proofs.objects.NormalDiag` prints them."""
+    return "{" + _tex(printer, base) + "}_{1:" + _tex(printer, n) + "}"
+
+
 def _canonical(args: tuple) -> tuple | None:
     """The arguments with sympy's matrix simplifications applied (I^(-1) = I, I A = A), or None if unchanged."""
     done = tuple(a.doit() if isinstance(a, sp.MatrixExpr) else a for a in args)
@@ -96,7 +101,7 @@ class Diag(_Built):
         if isinstance(body, DiagEntry) and body.args[1] == f.signature[0]:
             return r"\operatorname{diag} " + _tex(printer, body.args[0])
         if isinstance(body, sp.Indexed) and body.indices == (f.signature[0],):
-            return r"\operatorname{diag} " + _tex(printer, body.base)
+            return r"\operatorname{diag} " + _range(printer, body.base, n)
         return r"\operatorname{diag}\left(" + _tex(printer, f) + r"\right)"
 
 
@@ -113,9 +118,9 @@ class Vec(_Built):
         return (self.args[1], sp.Integer(1))
 
     def _latex(self, printer):
-        f, _ = self.args
+        f, n = self.args
         if isinstance(f.expr, sp.Indexed) and f.expr.indices == (f.signature[0],):
-            return _tex(printer, f.expr.base)
+            return _range(printer, f.expr.base, n)
         return r"\left(" + _tex(printer, f) + r"\right)"
 
 

@@ -93,6 +93,12 @@ class DerivationPrinter(LatexPrinter):
     def __init__(self, settings: dict | None = None):
         super().__init__({"order": "none", **(settings or {})})
 
+    def _print_Identity(self, expr: sp.Identity) -> str:
+        return "I"
+
+    def _print_ZeroMatrix(self, expr: sp.ZeroMatrix) -> str:
+        return "0"
+
     def _product(self, factors: Sequence[sp.Basic]) -> str:
         ordered = sorted(factors, key=_rank)
         out = []
