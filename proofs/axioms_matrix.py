@@ -23,12 +23,19 @@ from __future__ import annotations
 import sympy as sp
 
 from .kernel import Axiom, Condition, Param, subst
-from .matrices import (Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form, KLNormalPrior,
-                       Tr, Vec, column_size, spd, square_size)
+from .matrices import (ColumnFamily, Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form,
+                       MixtureCov, MixtureMean, NormalFull, SPDFamily, Tr, Vec, column_size, spd, square_size)
+from .objects import KL, z
 
 __all__ = ["MATRIX_AXIOMS", "KL_EXPECTED_LOG_RATIO_D", "GAUSSIAN_LOG_DENSITY_D", "QUADRATIC_EXPECTATION_D",
            "TRACE_DEFINITION", "TRACE_DIAGONAL", "LOG_DET_DIAGONAL", "SQUARED_NORM", "CORRELATION_LOG_DET",
-           "CORRELATION_TRACE", "SPECTRAL_TRACE", "SPECTRAL_LOG_DET"]
+           "CORRELATION_TRACE", "SPECTRAL_TRACE", "SPECTRAL_LOG_DET", "GAUSSIAN_LOG_INTEGRAL", "MIXTURE_SECOND_MOMENT",
+           "gaussian"]
+
+
+def gaussian(mean: sp.Expr, cov: sp.Expr, x: sp.Symbol = z) -> sp.Lambda:
+    """The density of N(mean, cov) on R^n as a function of the block x."""
+    return sp.Lambda(x, NormalFull(mean, cov, x))
 
 
 def _at(f: sp.Lambda, t: sp.Expr) -> sp.Expr:
@@ -87,7 +94,7 @@ KL_EXPECTED_LOG_RATIO_D = Axiom(
     (Param("mean", "matrix_expr"), Param("cov", "matrix_expr"), Param("prior_mean", "matrix_expr"),
      Param("prior_cov", "matrix_expr")),
     lambda mean, cov, prior_mean, prior_cov: sp.Eq(
-        KLNormalPrior(mean, cov, prior_mean, prior_cov),
+        KL(gaussian(mean, cov), gaussian(prior_mean, prior_cov)),
         ExpectedLogDensity(mean, cov, mean, cov) - ExpectedLogDensity(prior_mean, prior_cov, mean, cov)),
     _gaussians,
     reference="Kullback and Leibler (1951)",
@@ -205,7 +212,64 @@ SPECTRAL_LOG_DET = Axiom(
     reference="the spectral theorem for symmetric matrices",
 )
 
+GAUSSIAN_LOG_INTEGRAL = Axiom(
+    "the expected Gaussian log-density as an integral",
+    r"For Gaussian densities $\mathcal N(m, S)$ and $\mathcal N(a, A)$ on $\mathbb R^n$: "
+    r"$\int \mathcal N(z; m, S) \log \mathcal N(z; a, A)\,dz = \mathbb E_{z \sim \mathcal N(m, S)}"
+    r"[\log \mathcal N(z; a, A)]$ (the definition of the expectation; $z$ stands for the $n$ coordinates).",
+    (Param("a", "matrix_expr"), Param("A", "matrix_expr"), Param("mean", "matrix_expr"), Param("cov", "matrix_expr"),
+     Param("x", "symbol")),
+    lambda a, A, mean, cov, x: sp.Eq(sp.Integral(NormalFull(mean, cov, x) * sp.log(NormalFull(a, A, x)), (x, -sp.oo, sp.oo)),
+                                     ExpectedLogDensity(a, A, mean, cov)),
+    lambda a, A, mean, cov, x: [*_gaussians(mean, cov, a, A),
+                                Condition("N(m, S) is a density", "density", (gaussian(mean, cov, x),)),
+                                Condition("N(a, A) is a density", "density", (gaussian(a, A, x),))],
+)
+
+
+def _second_moment(weight, means, covs, size, B, a, i) -> sp.Basic:
+    m_i, S_i = _at(means, i), _at(covs, i)
+    mbar, Sbar = MixtureMean(weight, means, size), MixtureCov(weight, means, covs, size)
+    return sp.Eq(sp.Sum(_at(weight, i) * (Tr(B * S_i) + Form(m_i - a, B, m_i - a)), (i, 1, size)),
+                 Tr(B * Sbar) + Form(mbar - a, B, mbar - a))
+
+
+def _second_moment_conditions(weight, means, covs, size, B, a, i):
+    n = column_size(means.expr) if _is_family(means, ColumnFamily) else None
+    return [
+        Condition("the means and covariances are families indexed by the weights' index", "check",
+                  (_is_family(means, ColumnFamily) and _is_family(covs, SPDFamily) and len(weight.signature) == 1,)),
+        Condition("the covariances have the means' size", "check", (n is not None and square_size(covs.expr) == n,)),
+        *_squares(n, B=B), *_columns(n, a=a),
+        Condition("the number of components is an integer", "integer", (size,)),
+        Condition("there is at least one component", "holds", (sp.Ge(size, 1),)),
+        Condition("the weights are nonnegative", "generic", (weight, "ge")),
+        Condition("the weights sum to one", "holds", (sp.Eq(sp.Sum(_at(weight, i), (i, 1, size)), 1),)),
+        *_index(i, B, a, size, weight, means, covs),
+    ]
+
+
+def _is_family(f, cls) -> bool:
+    return isinstance(f, sp.Lambda) and len(f.signature) == 1 and isinstance(f.expr, cls) and \
+        f.expr.args[1] == f.signature[0]
+
+
+MIXTURE_SECOND_MOMENT = Axiom(
+    "the second moments of a mixture",
+    r"For the mixture $\bar q = \sum_{i=1}^N w_i \mathcal N(m_i, S_i)$ on $\mathbb R^n$ with $w_i \ge 0$, "
+    r"$\sum_i w_i = 1$, its mean $\bar\mu = \sum_i w_i m_i$ and covariance "
+    r"$\bar\Sigma = \sum_i w_i (S_i + m_i m_i^\top) - \bar\mu \bar\mu^\top$: "
+    r"$\sum_i w_i [S_i + (m_i - a)(m_i - a)^\top] = \bar\Sigma + (\bar\mu - a)(\bar\mu - a)^\top$, so for "
+    r"$n \times n$ $B$: $\sum_i w_i [\operatorname{tr}(B S_i) + (m_i - a)^\top B (m_i - a)] = "
+    r"\operatorname{tr}(B \bar\Sigma) + (\bar\mu - a)^\top B (\bar\mu - a)$.",
+    (Param("weight", "lambda"), Param("means", "lambda"), Param("covs", "lambda"), Param("size", "integer"),
+     Param("B", "matrix_expr"), Param("a", "matrix_expr"), Param("i", "symbol")),
+    _second_moment,
+    _second_moment_conditions,
+)
+
 #: In the order the documents list them.
-MATRIX_AXIOMS = (KL_EXPECTED_LOG_RATIO_D, GAUSSIAN_LOG_DENSITY_D, QUADRATIC_EXPECTATION_D, TRACE_DEFINITION,
+MATRIX_AXIOMS = (KL_EXPECTED_LOG_RATIO_D, GAUSSIAN_LOG_DENSITY_D, GAUSSIAN_LOG_INTEGRAL, QUADRATIC_EXPECTATION_D,
+                 MIXTURE_SECOND_MOMENT, TRACE_DEFINITION,
                  TRACE_DIAGONAL, LOG_DET_DIAGONAL, SQUARED_NORM, CORRELATION_LOG_DET, CORRELATION_TRACE,
                  SPECTRAL_TRACE, SPECTRAL_LOG_DET)

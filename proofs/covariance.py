@@ -39,11 +39,12 @@ from . import axioms as ax
 from . import axioms_matrix as mx
 from .checker import ByAxiom, ByTheorem, Combine, Step, Theorem
 from .dimension import KL_DIAGONAL, SCRIPT_KL, d, diagonal_kl, j, m, v
-from .matrices import (Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form, KLNormalPrior,
-                       SPDMatrix, Tr, Vec)
+from .axioms_matrix import gaussian
+from .matrices import Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form, SPDMatrix, Tr, Vec
+from .objects import KL
 
 __all__ = ["KL_GAUSSIANS_D", "KL_FULL_COVARIANCE_D", "KL_FULL_TO_DIAGONAL_D", "HADAMARD_D", "DROP_COVARIANCE_D",
-           "COVARIANCE_THEOREMS", "S", "A", "mean", "prior_mean", "kl_standard_normal", "closed_form", "diagonal_part"]
+           "COVARIANCE_THEOREMS", "S", "A", "mean", "prior_mean", "kl_gaussians", "kl_standard_normal", "closed_form", "diagonal_part"]
 
 S = SPDMatrix("Sigma", d)
 A = SPDMatrix("A", d)
@@ -53,9 +54,14 @@ I, ZERO = sp.Identity(d), sp.ZeroMatrix(d, 1)
 half = sp.Rational(1, 2)
 
 
-def kl_standard_normal(mu: sp.MatrixExpr, cov: sp.MatrixExpr) -> KLNormalPrior:
+def kl_gaussians(mu: sp.MatrixExpr, cov: sp.MatrixExpr, a: sp.MatrixExpr, A: sp.MatrixExpr) -> KL:
+    """KL(N(mu, cov) || N(a, A)) on R^d, unevaluated."""
+    return KL(gaussian(mu, cov), gaussian(a, A))
+
+
+def kl_standard_normal(mu: sp.MatrixExpr, cov: sp.MatrixExpr) -> KL:
     """KL(N(mu, cov) || N(0, I_d)), unevaluated."""
-    return KLNormalPrior(mu, cov, ZERO, I)
+    return kl_gaussians(mu, cov, ZERO, I)
 
 
 def closed_form(mu: sp.MatrixExpr, cov: sp.MatrixExpr) -> sp.Expr:
@@ -80,11 +86,11 @@ _log_2pi = d * sp.log(2 * sp.pi) / 2
 KL_GAUSSIANS_D = Theorem(
     name="kl_gaussians_d",
     title="KL divergence between two Gaussians with full covariances, every dimension d",
-    conclusion=sp.Eq(KLNormalPrior(mean, S, prior_mean, A), _closed_two),
+    conclusion=sp.Eq(kl_gaussians(mean, S, prior_mean, A), _closed_two),
     summary=r"$\Sigma$ and $A$ are $d \times d$ symmetric positive-definite matrices, $m$ and $a$ columns of "
             r"length $d$, for every integer $d \ge 1$; $z \sim q = \mathcal N(m, \Sigma)$.",
     steps=[
-        Step("1", sp.Eq(KLNormalPrior(mean, S, prior_mean, A), _own - _prior),
+        Step("1", sp.Eq(kl_gaussians(mean, S, prior_mean, A), _own - _prior),
              ByAxiom(mx.KL_EXPECTED_LOG_RATIO_D, mean=mean, cov=S, prior_mean=prior_mean, prior_cov=A)),
         Step("2", sp.Eq(_own, -_log_2pi - sp.log(Det(S)) / 2 - _form_own / 2),
              ByAxiom(mx.GAUSSIAN_LOG_DENSITY_D, a=mean, A=S, mean=mean, cov=S)),
@@ -94,7 +100,7 @@ KL_GAUSSIANS_D = Theorem(
              r"$\operatorname{tr}(\Sigma^{-1}\Sigma) = \operatorname{tr} I_d = d$ and $m - m = 0$"),
         Step("5", sp.Eq(_form_prior, Tr(A.I * S) + Form(mean - prior_mean, A.I, mean - prior_mean)),
              ByAxiom(mx.QUADRATIC_EXPECTATION_D, B=A.I, a=prior_mean, mean=mean, cov=S)),
-        Step("6", sp.Eq(KLNormalPrior(mean, S, prior_mean, A), _closed_two),
+        Step("6", sp.Eq(kl_gaussians(mean, S, prior_mean, A), _closed_two),
              Combine("1", "2", ("3", -1), ("4", -half), ("5", half))),
     ],
 )

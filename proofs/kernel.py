@@ -23,7 +23,7 @@ import weakref
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .matrices import inverse_problem, loose_matrix, substitution_problem
+from .matrices import gaussian_problem, inverse_problem, loose_matrix, substitution_problem
 from .objects import Density, GaussianExpectation, Opaque
 
 _APPLIED = (AppliedUndef, Density)  # applications of named functions and densities
@@ -73,6 +73,8 @@ def _clean(e: Any, what: str) -> None:
             raise ProofError(f"{what}: contains nan or complex infinity")
         if inverse_problem(x):
             raise ProofError(f"{what}: contains {inverse_problem(x)}")
+        if gaussian_problem(x):
+            raise ProofError(f"{what}: {gaussian_problem(x)}")
         outside = sorted({type(f).__name__ for f in x.atoms(sp.Function)
                           if not isinstance(f, (*_APPLIED, Opaque)) and type(f) not in _FUNCTIONS})
         if outside:

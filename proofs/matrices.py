@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .objects import Opaque
+from .objects import Density, Opaque
 
-__all__ = ["SPDMatrix", "Diag", "Corr", "Vec", "Tr", "Det", "Form", "DiagEntry", "Eigenvalue", "ExpectedForm",
-           "ExpectedLogDensity", "KLNormalPrior", "spd", "square_size", "column_size", "inverse_problem", "loose_matrix",
+__all__ = ["SPDMatrix", "SPDFamily", "ColumnFamily", "MixtureMean", "MixtureCov", "NormalFull", "Diag", "Corr", "Vec", "Tr", "Det", "Form", "DiagEntry", "Eigenvalue", "ExpectedForm",
+           "ExpectedLogDensity", "spd", "square_size", "column_size", "inverse_problem", "loose_matrix", "gaussian_problem",
            "substitution_problem"]
 
 
@@ -72,6 +72,97 @@ class SPDMatrix(sp.MatrixSymbol):
 
     def _eval_transpose(self):
         return self
+
+
+class SPDFamily(sp.MatrixExpr):
+    """The i-th of a family of n x n matrices declared symmetric positive definite: ``SPDFamily("Sigma", i, d)``."""
+
+    is_commutative = False
+
+    def __new__(cls, name, index, n):
+        name = name if isinstance(name, sp.Str) else sp.Str(name)
+        return sp.Basic.__new__(cls, name, sp.sympify(index), sp.sympify(n))
+
+    @property
+    def shape(self):
+        return (self.args[2], self.args[2])
+
+    def _eval_transpose(self):
+        return self
+
+    def _latex(self, printer):
+        return printer._print(sp.Symbol(self.args[0].name)) + "_{" + _tex(printer, self.args[1]) + "}"
+
+
+class ColumnFamily(sp.MatrixExpr):
+    """The i-th of a family of n x 1 columns: ``ColumnFamily("m", i, d)``."""
+
+    is_commutative = False
+
+    def __new__(cls, name, index, n):
+        name = name if isinstance(name, sp.Str) else sp.Str(name)
+        return sp.Basic.__new__(cls, name, sp.sympify(index), sp.sympify(n))
+
+    @property
+    def shape(self):
+        return (self.args[2], sp.Integer(1))
+
+    def _latex(self, printer):
+        return printer._print(sp.Symbol(self.args[0].name)) + "_{" + _tex(printer, self.args[1]) + "}"
+
+
+def _family(f: sp.Lambda, cls: type) -> bool:
+    """``f`` is ``Lambda(i, member i of a family of class cls)``."""
+    return isinstance(f, sp.Lambda) and len(f.signature) == 1 and isinstance(f.expr, cls) and \
+        f.expr.args[1] == f.signature[0]
+
+
+class MixtureMean(sp.MatrixExpr):
+    """The mean of the mixture sum_i w_i N(m_i, S_i), i = 1..N: sum_i w_i m_i / sum_i w_i.
+
+    Arguments: the weights ``Lambda(i, w[i])``, the means ``Lambda(i, ColumnFamily(..., i, d))`` and N.
+    """
+
+    is_commutative = False
+
+    def __new__(cls, weight, means, size):
+        if not (isinstance(weight, sp.Lambda) and _family(means, ColumnFamily)):
+            raise ValueError(f"MixtureMean: weights and means must be Lambdas of one index, got {weight}, {means}")
+        return sp.Basic.__new__(cls, weight, means, sp.sympify(size))
+
+    @property
+    def shape(self):
+        return self.args[1].expr.shape
+
+    def _latex(self, printer):
+        return r"ar\mu"
+
+
+class MixtureCov(sp.MatrixExpr):
+    """The covariance of the mixture sum_i w_i N(m_i, S_i), i = 1..N, with the weights normalized:
+    sum_i w_i (S_i + m_i m_i') / W - mbar mbar' with W = sum_i w_i and mbar = :class:`MixtureMean`.
+
+    Arguments: weights, means and covariances (``Lambda(i, SPDFamily(..., i, d))``) and N.  Symmetric
+    positive definite by construction when the weights are positive and N is a positive integer (it is
+    at least the weighted mean of the S_i).
+    """
+
+    is_commutative = False
+
+    def __new__(cls, weight, means, covs, size):
+        if not (isinstance(weight, sp.Lambda) and _family(means, ColumnFamily) and _family(covs, SPDFamily)):
+            raise ValueError(f"MixtureCov: weights, means and covariances must be Lambdas of one index")
+        return sp.Basic.__new__(cls, weight, means, covs, sp.sympify(size))
+
+    @property
+    def shape(self):
+        return self.args[2].expr.shape
+
+    def _eval_transpose(self):
+        return self
+
+    def _latex(self, printer):
+        return r"ar\Sigma"
 
 
 class _Built(sp.MatrixExpr):
@@ -168,8 +259,12 @@ def spd(A: sp.Basic) -> bool:
     n = square_size(A)
     if n is None or n.is_integer is not True or n.is_positive is not True:
         return False
-    if isinstance(A, SPDMatrix) or isinstance(A, sp.Identity):
+    if isinstance(A, (SPDMatrix, SPDFamily)) or isinstance(A, sp.Identity):
         return True
+    if isinstance(A, MixtureCov):
+        weight, _, covs, size = A.args
+        return weight.expr.is_positive is True and size.is_integer is True and size.is_positive is True and \
+            spd(covs.expr)
     if isinstance(A, Diag):
         f, _ = A.args
         return f.expr.is_positive is True
@@ -194,7 +289,7 @@ def loose_matrix(e: sp.Basic) -> sp.Basic | None:
 
     Checked statements relate scalars; a matrix stands only as an argument of an opaque scalar.
     """
-    if isinstance(e, Opaque):
+    if isinstance(e, (Opaque, Density)):
         return None
     if isinstance(e, sp.MatrixExpr) or isinstance(e, sp.MatrixBase):
         return e
@@ -301,7 +396,8 @@ class Eigenvalue(Opaque):
 
 def _paren(printer, M: sp.Basic) -> str:
     tex = _tex(printer, M)
-    if isinstance(M, (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix, Corr, Vec, sp.Indexed, sp.Symbol)) or \
+    if isinstance(M, (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix, Corr, Vec, sp.Indexed, sp.Symbol, SPDFamily,
+                      ColumnFamily, MixtureMean, MixtureCov)) or \
             isinstance(M, sp.Inverse) and isinstance(M.arg, sp.MatrixSymbol):
         return tex
     return r"\left(" + tex + r"\right)"
@@ -339,13 +435,31 @@ class ExpectedLogDensity(Opaque):
                 + r"\right)\right]")
 
 
-class KLNormalPrior(Opaque):
-    """KL(N(m, S) || N(a, A)) in n dimensions: arguments m, S, a, A."""
+class NormalFull(Density):
+    """Density of N(mean, cov) at a point of R^n: ``NormalFull(mean, cov, x)``.
 
-    nargs = 4
-    is_real = True
+    The point ``x`` stands for a block of n coordinates, as for :class:`proofs.objects.NormalDiag`; only the
+    axioms of :mod:`proofs.axioms_matrix` relate it to anything, and a checked statement may use it only with a
+    covariance that is symmetric positive definite by construction and a mean of the covariance's size.
+    """
+
+    nargs = 3
+    witnessable = False  # a block of n coordinates: the numeric witness does not evaluate it
+
+    def name_latex(self, printer) -> str:
+        mean, cov, _ = self.args
+        return r"\mathcal N\left(" + _tex(printer, mean) + ", " + _tex(printer, cov) + r"\right)"
 
     def _latex(self, printer):
-        m, S, a, A = self.args
-        return (r"\operatorname{KL}\left(\mathcal N\left(" + _tex(printer, m) + ", " + _tex(printer, S)
-                + r"\right)\,\middle\|\,\mathcal N\left(" + _tex(printer, a) + ", " + _tex(printer, A) + r"\right)\right)")
+        return self.name_latex(printer) + r"\left(" + printer._print(self.args[-1]) + r"\right)"
+
+
+def gaussian_problem(e: sp.Basic) -> str:
+    """'' unless ``e`` applies :class:`NormalFull` to a covariance not SPD by construction or a mean of another size."""
+    for g in sp.sympify(e).atoms(NormalFull):
+        mean, cov, _ = g.args
+        if not spd(cov):
+            return f"the Gaussian {g} has a covariance that is not symmetric positive definite by construction"
+        if column_size(mean) != square_size(cov):
+            return f"the Gaussian {g} has a mean whose length is not the covariance's size"
+    return ""

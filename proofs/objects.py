@@ -81,7 +81,7 @@ def _density_latex(printer, f: sp.Lambda) -> str:
     var = f.signature[-1]
     if body in _DENSITY_NAMES:
         return _DENSITY_NAMES[body]
-    if isinstance(body, NormalDiag):
+    if isinstance(body, NormalDiag) or hasattr(body, "name_latex"):  # a named Gaussian on a block of coordinates
         return body.name_latex(printer)
     if len(f.signature) == 1 and isinstance(body, Density) and body.args[-1] == var:
         *index, _ = body.args
