@@ -19,7 +19,7 @@ from .convexity import LOG_SUM, MIXTURE_INEQUALITY, T_LOG_T_CONVEX
 from .dimension import DIAGONAL_INDUCTIONS
 from .gaussian import KL_FULL_COVARIANCE, KL_FULL_TO_DIAGONAL, KL_PRODUCT, KL_STANDARD, KL_TWO_GAUSSIANS
 from .information import ENTROPY_BELOW_LOG_N, GAP_IDENTITY, GAP_NONNEGATIVE, MI_BELOW_ENTROPY
-from .moments import HADAMARD_2D, MOMENT_MATCHING, MOMENTS_MATCH_1D
+from .moments import HADAMARD_2D, MOMENT_MATCHING, MOMENTS_MATCH_1D, MOMENTS_MATCH_D
 
 __all__ = ["AXIOMS", "THEOREMS", "Axiom", "ProofError", "Step", "Theorem", "TheoremReport", "Thm", "check_all", "theorem"]
 
@@ -43,6 +43,7 @@ THEOREMS: tuple[Theorem, ...] = (
     ENTROPY_BELOW_LOG_N,
     MOMENT_MATCHING,
     MOMENTS_MATCH_1D,
+    MOMENTS_MATCH_D,
     HADAMARD_2D,
     CHAIN,
 )

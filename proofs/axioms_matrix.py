@@ -75,9 +75,9 @@ def _index(j, *outside) -> list[Condition]:
 
 
 def _occurs(j: sp.Symbol, e) -> bool:
-    """``j`` is free in ``e`` (a lambda's own variable is bound; a matrix's size counts)."""
+    """``j`` is free in ``e`` (bound variables do not count; the size of a matrix symbol does)."""
     e = sp.sympify(e)
-    return j in e.free_symbols if isinstance(e, sp.Lambda) else e.has(j)
+    return j in e.free_symbols or any(j in sp.sympify(n).free_symbols for M in e.atoms(sp.MatrixSymbol) for n in M.shape)
 
 
 def _gaussians(mean, cov, prior_mean, prior_cov) -> list[Condition]:
@@ -227,25 +227,26 @@ GAUSSIAN_LOG_INTEGRAL = Axiom(
 )
 
 
-def _second_moment(weight, means, covs, size, B, a, i) -> sp.Basic:
+def _second_moment(weights, means, covs, size, B, a, i) -> sp.Basic:
     m_i, S_i = _at(means, i), _at(covs, i)
-    mbar, Sbar = MixtureMean(weight, means, size), MixtureCov(weight, means, covs, size)
-    return sp.Eq(sp.Sum(_at(weight, i) * (Tr(B * S_i) + Form(m_i - a, B, m_i - a)), (i, 1, size)),
+    mbar, Sbar = MixtureMean(weights, means, size), MixtureCov(weights, means, covs, size)
+    return sp.Eq(sp.Sum(weights[i] * (Tr(B * S_i) + Form(m_i - a, B, m_i - a)), (i, 1, size)),
                  Tr(B * Sbar) + Form(mbar - a, B, mbar - a))
 
 
-def _second_moment_conditions(weight, means, covs, size, B, a, i):
-    n = column_size(means.expr) if _is_family(means, ColumnFamily) else None
+def _second_moment_conditions(weights, means, covs, size, B, a, i):
+    n = means.expr.shape[0] if _is_family(means, ColumnFamily) else None
     return [
-        Condition("the means and covariances are families indexed by the weights' index", "check",
-                  (_is_family(means, ColumnFamily) and _is_family(covs, SPDFamily) and len(weight.signature) == 1,)),
+        Condition("the weights are an indexed base; the means and covariances families", "check",
+                  (isinstance(weights, sp.IndexedBase) and _is_family(means, ColumnFamily) and
+                   _is_family(covs, SPDFamily),)),
         Condition("the covariances have the means' size", "check", (n is not None and square_size(covs.expr) == n,)),
         *_squares(n, B=B), *_columns(n, a=a),
         Condition("the number of components is an integer", "integer", (size,)),
         Condition("there is at least one component", "holds", (sp.Ge(size, 1),)),
-        Condition("the weights are nonnegative", "generic", (weight, "ge")),
-        Condition("the weights sum to one", "holds", (sp.Eq(sp.Sum(_at(weight, i), (i, 1, size)), 1),)),
-        *_index(i, B, a, size, weight, means, covs),
+        Condition("the weights are nonnegative", "generic", (sp.Lambda(i, weights[i]), "ge")),
+        Condition("the weights sum to one", "holds", (sp.Eq(sp.Sum(weights[i], (i, 1, size)), 1),)),
+        *_index(i, B, a, size, weights, means, covs),
     ]
 
 
@@ -262,7 +263,7 @@ MIXTURE_SECOND_MOMENT = Axiom(
     r"$\sum_i w_i [S_i + (m_i - a)(m_i - a)^\top] = \bar\Sigma + (\bar\mu - a)(\bar\mu - a)^\top$, so for "
     r"$n \times n$ $B$: $\sum_i w_i [\operatorname{tr}(B S_i) + (m_i - a)^\top B (m_i - a)] = "
     r"\operatorname{tr}(B \bar\Sigma) + (\bar\mu - a)^\top B (\bar\mu - a)$.",
-    (Param("weight", "lambda"), Param("means", "lambda"), Param("covs", "lambda"), Param("size", "integer"),
+    (Param("weights", "expr"), Param("means", "lambda"), Param("covs", "lambda"), Param("size", "integer"),
      Param("B", "matrix_expr"), Param("a", "matrix_expr"), Param("i", "symbol")),
     _second_moment,
     _second_moment_conditions,

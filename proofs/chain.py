@@ -1,9 +1,10 @@
-"""The chain of inequalities around the script's claim.
+"""The chain of inequalities around the script's claim, in every dimension d.
 
-KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) <= avg KL <= KL(q̄ || p) + H(w),  H(w) <= log N.
+KL(diag G || p) <= KL(G || p) <= KL(q̄ || p) <= avg KL <= KL(q̄ || p) + H(w),  H(w) <= log N,
 
-Every link is an instance of a proved theorem; the setting is d = 2 for the
-first link (Hadamard), any dimension for the others.
+for q_i = N(m_i, Σ_i) on R^d, q̄ = Σ_i w_i q_i, G = N(μ̄, Σ̄) with the mixture's mean and covariance,
+diag G = N(μ̄, diag Σ̄) and p = N(0, I).  Every link is an instance of a proved theorem, for every
+integer d >= 1 and N >= 1; the only hypothesis is that the weights sum to one.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import sympy as sp
 
 from .checker import ByTheorem, Combine, Step, Theorem
 from .convexity import MIXTURE_INEQUALITY
-from .objects import KLNormal
+from .covariance import DROP_COVARIANCE_D, S, diagonal_part, kl_standard_normal, mean
 from .information import ENTROPY_BELOW_LOG_N, GAP_IDENTITY, MI_BELOW_ENTROPY, MUTUAL_INFORMATION
-from .mixture import MIXTURE_DEFINITIONS, N, P, QBAR, WEIGHTS_SUM_TO_ONE, avg_kl, entropy_w, kl
-from .moments import GDIAGL, GL, HADAMARD_2D, MATCH, MOMENT_MATCHING, _m2, _S, _Sd
+from .mixture import N, P, QBAR, WEIGHTS_SUM_TO_ONE, avg_kl, entropy_w, kl
+from .moments import GAUSSIAN_MIXTURE_DEFINITIONS, GDIAGL, GL, MATCH, MBAR, MOMENT_MATCHING, MOMENTS_MATCH_D, SBAR
 
 __all__ = ["CHAIN"]
 
@@ -31,22 +32,25 @@ CHAIN = Theorem(
     name="chain",
     title="the chain from the script's plotted quantity to the latent loss",
     conclusion=_links,
-    hypotheses={"w": WEIGHTS_SUM_TO_ONE, "match": MATCH.xreplace(MIXTURE_DEFINITIONS), "pd": sp.Gt(_S.det(), 0),
-                "G": sp.Eq(kl(GL, P), KLNormal(_m2, _S)), "Gdiag": sp.Eq(kl(GDIAGL, P), KLNormal(_m2, _Sd))},
-    definitions=MIXTURE_DEFINITIONS,
-    uses=(HADAMARD_2D, MOMENT_MATCHING, MIXTURE_INEQUALITY, GAP_IDENTITY, MI_BELOW_ENTROPY, ENTROPY_BELOW_LOG_N),
-    summary=r"$p = \mathcal N(0, I)$; $G = \mathcal N(\bar\mu, \bar\Sigma)$ has the mean and covariance of "
-            r"$\bar q$ (hypothesis match); $G_{\mathrm{diag}} = \mathcal N(\bar\mu, \operatorname{diag}\bar\Sigma)$. "
-            r"The first link is proved for $d = 2$, the others in any dimension.",
+    hypotheses={"w": WEIGHTS_SUM_TO_ONE},
+    definitions=GAUSSIAN_MIXTURE_DEFINITIONS,
+    uses=(MOMENTS_MATCH_D, MOMENT_MATCHING, DROP_COVARIANCE_D, MIXTURE_INEQUALITY, GAP_IDENTITY, MI_BELOW_ENTROPY,
+          ENTROPY_BELOW_LOG_N),
+    summary=r"$q_i = \mathcal N(m_i, \Sigma_i)$ on $\mathbb R^d$, $\bar q = \sum_{i=1}^N w_i q_i$, "
+            r"$G = \mathcal N(\bar\mu, \bar\Sigma)$ with the mean and covariance of $\bar q$, "
+            r"$G_{\mathrm{diag}} = \mathcal N(\bar\mu, \operatorname{diag}\bar\Sigma)$ and $p = \mathcal N(0, I)$; "
+            r"every link holds for every $d \ge 1$ and $N \ge 1$.",
     steps=[
-        Step("1", sp.Ge(KLNormal(_m2, _S), KLNormal(_m2, _Sd)), ByTheorem(HADAMARD_2D, {})),
-        Step("2", _links[0], Combine("1"), r"$G$ and $G_{\mathrm{diag}}$ are the Gaussians of the previous theorem"),
-        Step("3", sp.Ge(kl(QBAR, P), kl(GL, P)), ByTheorem(MOMENT_MATCHING, {}, part=1)),
-        Step("4", _links[1], Combine("3")),
-        Step("5", _links[2], ByTheorem(MIXTURE_INEQUALITY, {})),
-        Step("6", sp.Eq(avg_kl - kl(QBAR, P), MUTUAL_INFORMATION), ByTheorem(GAP_IDENTITY, {})),
-        Step("7", sp.Le(MUTUAL_INFORMATION, entropy_w), ByTheorem(MI_BELOW_ENTROPY, {})),
-        Step("8", _links[3], Combine(("6", -1), "7")),
-        Step("9", _links[4], ByTheorem(ENTROPY_BELOW_LOG_N, {})),
+        Step("1", sp.Le(kl_standard_normal(MBAR, diagonal_part(SBAR)), kl_standard_normal(MBAR, SBAR)),
+             ByTheorem(DROP_COVARIANCE_D, {S: SBAR, mean: MBAR}), r"for $\Sigma = \bar\Sigma$ and $m = \bar\mu$"),
+        Step("2", _links[0], Combine("1"), r"$G$ and $G_{\mathrm{diag}}$ are these Gaussians"),
+        Step("3", MATCH, ByTheorem(MOMENTS_MATCH_D, {})),
+        Step("4", sp.Ge(kl(QBAR, P), kl(GL, P)), ByTheorem(MOMENT_MATCHING, {}, part=1)),
+        Step("5", _links[1], Combine("4")),
+        Step("6", _links[2], ByTheorem(MIXTURE_INEQUALITY, {})),
+        Step("7", sp.Eq(avg_kl - kl(QBAR, P), MUTUAL_INFORMATION), ByTheorem(GAP_IDENTITY, {})),
+        Step("8", sp.Le(MUTUAL_INFORMATION, entropy_w), ByTheorem(MI_BELOW_ENTROPY, {})),
+        Step("9", _links[3], Combine(("7", -1), "8")),
+        Step("10", _links[4], ByTheorem(ENTROPY_BELOW_LOG_N, {})),
     ],
 )

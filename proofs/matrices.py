@@ -32,6 +32,7 @@ to 1..n (eigenvalues in increasing order); the axioms only speak of 1..n.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.symbol import Str
 
 from .objects import Density, Opaque
 
@@ -80,7 +81,7 @@ class SPDFamily(sp.MatrixExpr):
     is_commutative = False
 
     def __new__(cls, name, index, n):
-        name = name if isinstance(name, sp.Str) else sp.Str(name)
+        name = name if isinstance(name, Str) else Str(name)
         return sp.Basic.__new__(cls, name, sp.sympify(index), sp.sympify(n))
 
     @property
@@ -100,7 +101,7 @@ class ColumnFamily(sp.MatrixExpr):
     is_commutative = False
 
     def __new__(cls, name, index, n):
-        name = name if isinstance(name, sp.Str) else sp.Str(name)
+        name = name if isinstance(name, Str) else Str(name)
         return sp.Basic.__new__(cls, name, sp.sympify(index), sp.sympify(n))
 
     @property
@@ -118,41 +119,42 @@ def _family(f: sp.Lambda, cls: type) -> bool:
 
 
 class MixtureMean(sp.MatrixExpr):
-    """The mean of the mixture sum_i w_i N(m_i, S_i), i = 1..N: sum_i w_i m_i / sum_i w_i.
+    """The mean of the mixture sum_i w_i N(m_i, S_i), i = 1..N, with the weights normalized: sum_i w_i m_i / sum_i w_i.
 
-    Arguments: the weights ``Lambda(i, w[i])``, the means ``Lambda(i, ColumnFamily(..., i, d))`` and N.
+    Arguments: the weights (an indexed base ``w``), the means ``Lambda(i, ColumnFamily(..., i, d))`` and N.
     """
 
     is_commutative = False
 
-    def __new__(cls, weight, means, size):
-        if not (isinstance(weight, sp.Lambda) and _family(means, ColumnFamily)):
-            raise ValueError(f"MixtureMean: weights and means must be Lambdas of one index, got {weight}, {means}")
-        return sp.Basic.__new__(cls, weight, means, sp.sympify(size))
+    def __new__(cls, weights, means, size):
+        if not (isinstance(weights, sp.IndexedBase) and _family(means, ColumnFamily)):
+            raise ValueError(f"MixtureMean: the weights must be an indexed base and the means a family, got {weights}, "
+                             f"{means}")
+        return sp.Basic.__new__(cls, weights, means, sp.sympify(size))
 
     @property
     def shape(self):
         return self.args[1].expr.shape
 
     def _latex(self, printer):
-        return r"ar\mu"
+        return r"\bar\mu"
 
 
 class MixtureCov(sp.MatrixExpr):
     """The covariance of the mixture sum_i w_i N(m_i, S_i), i = 1..N, with the weights normalized:
     sum_i w_i (S_i + m_i m_i') / W - mbar mbar' with W = sum_i w_i and mbar = :class:`MixtureMean`.
 
-    Arguments: weights, means and covariances (``Lambda(i, SPDFamily(..., i, d))``) and N.  Symmetric
-    positive definite by construction when the weights are positive and N is a positive integer (it is
-    at least the weighted mean of the S_i).
+    Arguments: the weights (an indexed base), the means, the covariances (``Lambda(i, SPDFamily(..., i, d))``)
+    and N.  Symmetric positive definite by construction when the weights are declared positive and N is a
+    positive integer: it is at least the weighted mean of the S_i.
     """
 
     is_commutative = False
 
-    def __new__(cls, weight, means, covs, size):
-        if not (isinstance(weight, sp.Lambda) and _family(means, ColumnFamily) and _family(covs, SPDFamily)):
-            raise ValueError(f"MixtureCov: weights, means and covariances must be Lambdas of one index")
-        return sp.Basic.__new__(cls, weight, means, covs, sp.sympify(size))
+    def __new__(cls, weights, means, covs, size):
+        if not (isinstance(weights, sp.IndexedBase) and _family(means, ColumnFamily) and _family(covs, SPDFamily)):
+            raise ValueError("MixtureCov: the weights must be an indexed base, the means and covariances families")
+        return sp.Basic.__new__(cls, weights, means, covs, sp.sympify(size))
 
     @property
     def shape(self):
@@ -162,7 +164,7 @@ class MixtureCov(sp.MatrixExpr):
         return self
 
     def _latex(self, printer):
-        return r"ar\Sigma"
+        return r"\bar\Sigma"
 
 
 class _Built(sp.MatrixExpr):
@@ -262,8 +264,8 @@ def spd(A: sp.Basic) -> bool:
     if isinstance(A, (SPDMatrix, SPDFamily)) or isinstance(A, sp.Identity):
         return True
     if isinstance(A, MixtureCov):
-        weight, _, covs, size = A.args
-        return weight.expr.is_positive is True and size.is_integer is True and size.is_positive is True and \
+        weights, _, covs, size = A.args
+        return weights.assumptions0.get("positive") is True and size.is_integer is True and size.is_positive is True and \
             spd(covs.expr)
     if isinstance(A, Diag):
         f, _ = A.args
