@@ -212,8 +212,8 @@ def test_combine_steps_say_what_is_combined_with_which_factors(documents):
     assert words == r"adding (1) and (4) multiplied by $\frac{1}{2}$; subtracting (2)"
     assert symbols == r"$\text{(1)} - \text{(2)} + \frac{1}{2}\,\text{(4)}$"
     chain = theorem("chain")
-    words, symbols = combine_words(chain.steps[7].why, {s.label: s.statement for s in chain.steps})
-    assert (words, symbols) == ("subtracting (6) from (7)", r"$- \text{(6)} + \text{(7)}$")
+    words, symbols = combine_words(chain.steps[8].why, {s.label: s.statement for s in chain.steps})
+    assert (words, symbols) == ("subtracting (7) from (8)", r"$- \text{(7)} + \text{(8)}$")
     conv = theorem("t_log_t_convex")
     assert combine_words(conv.steps[-1].why, {s.label: s.statement for s in conv.steps}) == \
         ("chaining (1) and (2)", "")
