@@ -20,9 +20,12 @@ from proofs.checker import Algebra, ByAxiom, ByTheorem, Combine, ProofError, Ste
 from proofs.covariance import (COVARIANCE_THEOREMS, DROP_COVARIANCE_D, HADAMARD_D, KL_FULL_COVARIANCE_D, kl_gaussians,
                                KL_FULL_TO_DIAGONAL_D, KL_GAUSSIANS_D, S, A, closed_form, diagonal_part,
                                kl_standard_normal, mean, prior_mean)
+from proofs.chain import CHAIN
 from proofs.dimension import d, j, m, v
-from proofs.matrices import (Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form,
-                             SPDMatrix, Tr, Vec, spd)
+from proofs.mixture import N, i as mix_i, w
+from proofs.moments import COVS, MATCH, MBAR, MEANS, MOMENTS_MATCH_D, SBAR, S_i, m_i
+from proofs.matrices import (ColumnFamily, Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity,
+                             Form, MixtureCov, MixtureMean, SPDFamily, SPDMatrix, Tr, Vec, spd)
 
 half = sp.Rational(1, 2)
 I, ZERO = sp.Identity(d), sp.ZeroMatrix(d, 1)
@@ -312,16 +315,6 @@ def test_kl_axiom_checks_its_covariances_and_shapes_itself():
     assert failed(mean=sp.MatrixSymbol("m", d + 1, 1), cov=S, prior_mean=ZERO, prior_cov=I) == ["mean is a column of length d"]
 
 
-@pytest.mark.parametrize("key", list(ATTACKS))
-def test_attack_is_rejected(key):
-    reason, build = ATTACKS[key]
-    with pytest.raises(ProofError) as info:
-        built = build()
-        theorem, done = built if isinstance(built, tuple) else (built, [])
-        theorem.check(done, witness=False)
-    assert re.search(reason, str(info.value)), str(info.value)
-
-
 def test_declared_positive_definite_only_by_construction():
     j2 = sp.Symbol("i", integer=True)  # may be 0 or negative
     assert spd(S) and spd(I) and spd(Corr(S)) and spd(diagonal_part(S)) and spd(Diag(sp.Lambda(j, v[j]), d))
@@ -349,3 +342,112 @@ def test_objects_print_as_written_by_hand():
     assert r"\operatorname{diag} \Sigma" in latex(Tr(diagonal_part(S)))
     assert latex(kl_standard_normal(mean, S)) == (r"\operatorname{KL}\left(\mathcal N\left(m, \Sigma\right)\,\middle\|\,"
                                                   r"\mathcal N\left(0, I\right)\right)")
+
+
+# --- moment matching and the chain in every dimension --------------------------------------------------------
+
+
+def test_the_chain_needs_only_the_weights_to_sum_to_one():
+    assert set(CHAIN.hypotheses) == {"w"}
+    assert MOMENTS_MATCH_D.conclusions == (MATCH,)
+    done = proved(CHAIN)
+    assert done[-1].name == "chain"
+
+
+def _without(theorem: Theorem, label: str) -> Theorem:
+    return dataclasses.replace(theorem, name=theorem.name + "_wrong",
+                               hypotheses={k: h for k, h in theorem.hypotheses.items() if k != label})
+
+
+def test_the_chain_without_the_weights_summing_to_one_is_rejected():
+    done = proved(*CHAIN.dependencies())
+    with pytest.raises(ProofError, match=r"chain_wrong, step \(statement\)|chain_wrong, step \(\d+\)"):
+        _without(CHAIN, "w").check(done, witness=False)
+
+
+def test_moment_matching_with_the_wrong_value_is_rejected():
+    """E_q̄[log(G/p)] without the -d of tr(Σ̄^-1 Σ̄): step 15 must fail."""
+    wrong = MOMENTS_MATCH_D.steps[14]
+    assert wrong.label == "15"
+    rel = sp.Eq(wrong.statement.lhs, wrong.statement.rhs + d / 2)
+    steps = [*MOMENTS_MATCH_D.steps[:14], dataclasses.replace(wrong, statement=rel), *MOMENTS_MATCH_D.steps[15:]]
+    bad = dataclasses.replace(MOMENTS_MATCH_D, name="moments_match_d_wrong", steps=steps)
+    with pytest.raises(ProofError, match=r"moments_match_d_wrong, step \(15\)"):
+        bad.check(proved(*MOMENTS_MATCH_D.dependencies()), witness=False)
+
+
+def test_moment_matching_with_a_wrong_prior_is_rejected():
+    """log(G/p) with p = N(0, I) replaced by N(0, Σ_1) in the expected log-density: no longer the definitions'."""
+    wrong = MOMENTS_MATCH_D.steps[5]
+    assert wrong.label == "6"
+    other = ExpectedLogDensity(ZERO, SPDFamily("Sigma", 1, d), m_i, S_i)
+    rel = sp.Eq(wrong.statement.lhs, other)
+    steps = [*MOMENTS_MATCH_D.steps[:5], dataclasses.replace(wrong, statement=rel), *MOMENTS_MATCH_D.steps[6:]]
+    bad = dataclasses.replace(MOMENTS_MATCH_D, name="moments_match_d_wrong", steps=steps)
+    with pytest.raises(ProofError, match=r"moments_match_d_wrong, step \(6\): does not match"):
+        bad.check(proved(*MOMENTS_MATCH_D.dependencies()), witness=False)
+
+
+def _second_moment(**over):
+    args = dict(weights=w, means=MEANS, covs=COVS, size=N, B=I, a=ZERO, i=mix_i)
+    args.update(over)
+    return args
+
+
+@attack(r"step \(1\): side condition of the second moments of a mixture not proved: the weights sum to one")
+def second_moments_of_weights_not_summing_to_one():
+    """Without sum w = 1, sum_i w_i tr S_i is not tr of the mixture's covariance (double every weight)."""
+    return by_axiom(mx.MIXTURE_SECOND_MOMENT, **_second_moment())
+
+
+@attack(r"step \(1\): side condition of the second moments of a mixture not proved: the weights are nonnegative")
+def second_moments_of_signed_weights():
+    u = sp.IndexedBase("u", real=True)
+    hyp = {"u": sp.Eq(sp.Sum(u[mix_i], (mix_i, 1, N)), 1)}
+    args = _second_moment(weights=u)
+    st = mx.MIXTURE_SECOND_MOMENT.schema(**args)
+    return thm(st, Step("1", st, ByAxiom(mx.MIXTURE_SECOND_MOMENT, **args)), hypotheses=hyp)
+
+
+@attack(r"step \(1\): side condition of the second moments of a mixture not proved: the summation index occurs")
+def second_moments_with_the_index_in_the_form():
+    hyp = {"w": sp.Eq(sp.Sum(w[mix_i], (mix_i, 1, N)), 1)}
+    args = _second_moment(a=ColumnFamily("a", mix_i, d))
+    st = mx.MIXTURE_SECOND_MOMENT.schema(**args)
+    return thm(st, Step("1", st, ByAxiom(mx.MIXTURE_SECOND_MOMENT, **args)), hypotheses=hyp)
+
+
+@attack(r"step \(1\): side condition of the second moments of a mixture not proved: B is d x d")
+def second_moments_traced_against_a_matrix_of_another_size():
+    hyp = {"w": sp.Eq(sp.Sum(w[mix_i], (mix_i, 1, N)), 1)}
+    args = _second_moment(B=sp.Identity(d + 1))
+    st = mx.MIXTURE_SECOND_MOMENT.schema(**args)
+    return thm(st, Step("1", st, ByAxiom(mx.MIXTURE_SECOND_MOMENT, **args)), hypotheses=hyp)
+
+
+@attack(r"step \(1\): does not match the expected Gaussian log-density as an integral")
+def log_integral_with_the_densities_swapped():
+    """E_{N(m,S)}[log N(a, A)] is not E_{N(a,A)}[log N(m, S)]."""
+    from proofs.objects import z as z_
+    from proofs.matrices import NormalFull
+
+    st = sp.Eq(sp.Integral(NormalFull(ZERO, I, z_) * sp.log(NormalFull(mean, S, z_)), (z_, -sp.oo, sp.oo)),
+               ExpectedLogDensity(ZERO, I, mean, S))
+    return by_axiom(mx.GAUSSIAN_LOG_INTEGRAL, st, a=ZERO, A=I, mean=mean, cov=S, x=z_)
+
+
+def test_mixture_covariance_is_declared_positive_definite_only_for_positive_weights():
+    u = sp.IndexedBase("u", real=True)
+    assert spd(SBAR) and not spd(MixtureCov(u, MEANS, COVS, N))
+    assert not spd(MixtureCov(w, MEANS, COVS, sp.Symbol("K", integer=True)))
+    assert MBAR.shape == (d, 1) and SBAR.shape == (d, d) and isinstance(MixtureMean(w, MEANS, N), MixtureMean)
+
+
+@pytest.mark.parametrize("key", list(ATTACKS))
+def test_attack_is_rejected(key):
+    reason, build = ATTACKS[key]
+    with pytest.raises(ProofError) as info:
+        built = build()
+        theorem, done = built if isinstance(built, tuple) else (built, [])
+        theorem.check(done, witness=False)
+    assert re.search(reason, str(info.value)), str(info.value)
