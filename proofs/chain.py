@@ -13,7 +13,8 @@ import sympy as sp
 
 from .checker import ByTheorem, Combine, Step, Theorem
 from .convexity import MIXTURE_INEQUALITY
-from .covariance import DROP_COVARIANCE_D, S, diagonal_part, kl_standard_normal, mean
+from .covariance import A, DROP_COVARIANCE_D, S, diagonal_part, kl_standard_normal, mean, prior_mean
+from .dimension import d
 from .information import ENTROPY_BELOW_LOG_N, GAP_IDENTITY, MI_BELOW_ENTROPY, MUTUAL_INFORMATION
 from .mixture import N, P, QBAR, WEIGHTS_SUM_TO_ONE, avg_kl, entropy_w, kl
 from .moments import GAUSSIAN_MIXTURE_DEFINITIONS, GDIAGL, GL, MATCH, MBAR, MOMENT_MATCHING, MOMENTS_MATCH_D, SBAR
@@ -44,7 +45,7 @@ CHAIN = Theorem(
         Step("1", sp.Le(kl_standard_normal(MBAR, diagonal_part(SBAR)), kl_standard_normal(MBAR, SBAR)),
              ByTheorem(DROP_COVARIANCE_D, {S: SBAR, mean: MBAR}), r"for $\Sigma = \bar\Sigma$ and $m = \bar\mu$"),
         Step("2", _links[0], Combine("1"), r"$G$ and $G_{\mathrm{diag}}$ are these Gaussians"),
-        Step("3", MATCH, ByTheorem(MOMENTS_MATCH_D, {})),
+        Step("3", MATCH, ByTheorem(MOMENTS_MATCH_D, {A: sp.Identity(d), prior_mean: sp.ZeroMatrix(d, 1)})),
         Step("4", sp.Ge(kl(QBAR, P), kl(GL, P)), ByTheorem(MOMENT_MATCHING, {}, part=1)),
         Step("5", _links[1], Combine("4")),
         Step("6", _links[2], ByTheorem(MIXTURE_INEQUALITY, {})),

@@ -23,7 +23,7 @@ from .mixture import N, P, QBAR, R, i, kl, p, qbar, w
 from .objects import density, gaussian_pdf, z
 
 __all__ = ["MOMENT_MATCHING", "MOMENTS_MATCH_1D", "MOMENTS_MATCH_D", "HADAMARD_2D", "G", "GL", "GDIAG", "GDIAGL", "MATCH",
-           "GAUSSIAN_MIXTURE_DEFINITIONS", "MBAR", "SBAR"]
+           "GAUSSIAN_MIXTURE_DEFINITIONS", "MBAR", "SBAR", "gaussian_mixture_definitions"]
 
 G = density("G", "G")
 GDIAG = density("Gdiag", r"G_{\mathrm{diag}}")
@@ -128,7 +128,8 @@ HADAMARD_2D = Theorem(
 
 # --- the moment condition in every dimension d, for N full-covariance components ---------------------------
 from .axioms_matrix import GAUSSIAN_LOG_DENSITY_D, GAUSSIAN_LOG_INTEGRAL, MIXTURE_SECOND_MOMENT, QUADRATIC_EXPECTATION_D  # noqa: E402
-from .covariance import KL_FULL_COVARIANCE_D, S as _S_d, closed_form, diagonal_part, mean as _mean_d  # noqa: E402
+from .covariance import A as _A, KL_GAUSSIANS_D, S as _S_d, diagonal_part, mean as _mean_d  # noqa: E402
+from .covariance import prior_mean as _a  # noqa: E402
 from .dimension import d  # noqa: E402
 from .matrices import (ColumnFamily, Det, ExpectedForm, ExpectedLogDensity, Form, MixtureCov, MixtureMean,  # noqa: E402
                        NormalFull, SPDFamily, Tr)
@@ -142,28 +143,35 @@ MBAR = MixtureMean(w, MEANS, N)
 SBAR = MixtureCov(w, MEANS, COVS, N)
 _I, _0 = sp.Identity(d), sp.ZeroMatrix(d, 1)
 
-#: q_i = N(m_i, Sigma_i) on R^d, their mixture, G = N(mbar, Sbar), its diagonal version, and p = N(0, I).
-GAUSSIAN_MIXTURE_DEFINITIONS = {
-    qbar(z): sp.Sum(w[i] * NormalFull(m_i, S_i, z), (i, 1, N)),
-    q(i, z): NormalFull(m_i, S_i, z),
-    G(z): NormalFull(MBAR, SBAR, z),
-    GDIAG(z): NormalFull(MBAR, diagonal_part(SBAR), z),
-    p(z): NormalFull(_0, _I, z),
-}
-_MOMENT_DEFINITIONS = {k: v for k, v in GAUSSIAN_MIXTURE_DEFINITIONS.items() if k != GDIAG(z)}
+
+
+def gaussian_mixture_definitions(prior_mean: sp.MatrixExpr, prior_cov: sp.MatrixExpr) -> dict:
+    """q_i = N(m_i, Sigma_i) on R^d, their mixture, G = N(mbar, Sbar), its diagonal version, p = N(prior)."""
+    return {
+        qbar(z): sp.Sum(w[i] * NormalFull(m_i, S_i, z), (i, 1, N)),
+        q(i, z): NormalFull(m_i, S_i, z),
+        G(z): NormalFull(MBAR, SBAR, z),
+        GDIAG(z): NormalFull(MBAR, diagonal_part(SBAR), z),
+        p(z): NormalFull(prior_mean, prior_cov, z),
+    }
+
+
+#: The mixture of Gaussians with the standard normal prior p = N(0, I).
+GAUSSIAN_MIXTURE_DEFINITIONS = gaussian_mixture_definitions(_0, _I)
+_MOMENT_DEFINITIONS = {k: v for k, v in gaussian_mixture_definitions(_a, _A).items() if k != GDIAG(z)}
 
 _lg, _lp = sp.log(G(z)), sp.log(p(z))
 _F1 = sp.Sum(w[i] * q(i, z) * _lg, (i, 1, N))
 _F2 = sp.Sum(w[i] * q(i, z) * _lp, (i, 1, N))
-_eld_g, _eld_p = ExpectedLogDensity(MBAR, SBAR, m_i, S_i), ExpectedLogDensity(_0, _I, m_i, S_i)
-_ef_g, _ef_p = ExpectedForm(SBAR.I, MBAR, m_i, S_i), ExpectedForm(_I, _0, m_i, S_i)
+_eld_g, _eld_p = ExpectedLogDensity(MBAR, SBAR, m_i, S_i), ExpectedLogDensity(_a, _A, m_i, S_i)
+_ef_g, _ef_p = ExpectedForm(SBAR.I, MBAR, m_i, S_i), ExpectedForm(_A.I, _a, m_i, S_i)
 _log_2pi = d * sp.log(2 * sp.pi) / 2
 _half = sp.Rational(1, 2)
 #: E[log(G/p)] under G and, by the second moments, under the mixture.
-_VALUE = _half * (Tr(SBAR) + Form(MBAR, _I, MBAR) - d - sp.log(Det(SBAR)))
+_VALUE = _half * (Tr(_A.I * SBAR) + Form(MBAR - _a, _A.I, MBAR - _a) - d + sp.log(Det(_A)) - sp.log(Det(SBAR)))
 _over = (i, 1, N)
 _t1 = Tr(SBAR.I * S_i) + Form(m_i - MBAR, SBAR.I, m_i - MBAR)
-_t2 = Tr(S_i) + Form(m_i, _I, m_i)
+_t2 = Tr(_A.I * S_i) + Form(m_i - _a, _A.I, m_i - _a)
 _by_component = sp.Integral(q(i, z) * _lg, R) - sp.Integral(q(i, z) * _lp, R)
 
 MOMENTS_MATCH_D = Theorem(
@@ -172,11 +180,11 @@ MOMENTS_MATCH_D = Theorem(
     conclusion=MATCH,
     hypotheses={"w": WEIGHTS_SUM_TO_ONE},
     definitions=_MOMENT_DEFINITIONS,
-    uses=(KL_FULL_COVARIANCE_D,),
+    uses=(KL_GAUSSIANS_D,),
     summary=r"$q_i = \mathcal N(m_i, \Sigma_i)$ on $\mathbb R^d$ with $\Sigma_i$ symmetric positive definite, "
             r"$\bar q = \sum_{i=1}^N w_i q_i$, $G = \mathcal N(\bar\mu, \bar\Sigma)$ with the mean "
             r"$\bar\mu = \sum_i w_i m_i$ and covariance $\bar\Sigma = \sum_i w_i (\Sigma_i + m_i m_i^\top) - "
-            r"\bar\mu\bar\mu^\top$ of $\bar q$, $p = \mathcal N(0, I)$; every $d \ge 1$ and $N \ge 1$. "
+            r"\bar\mu\bar\mu^\top$ of $\bar q$, and any Gaussian prior $p = \mathcal N(a, A)$; every $d \ge 1$ and $N \ge 1$. "
             r"$\log(G/p)$ is a quadratic form in $z$, so its expectation needs only the first two moments.",
     steps=[
         Step("1", sp.Eq(sp.Integral(qbar(z) * sp.log(G(z) / p(z)), R), sp.Integral(_F1 - _F2, R)), Algebra(),
@@ -190,29 +198,29 @@ MOMENTS_MATCH_D = Theorem(
         Step("5", sp.Eq(sp.Integral(q(i, z) * _lg, R), _eld_g),
              ByAxiom(GAUSSIAN_LOG_INTEGRAL, a=MBAR, A=SBAR, mean=m_i, cov=S_i, x=z)),
         Step("6", sp.Eq(sp.Integral(q(i, z) * _lp, R), _eld_p),
-             ByAxiom(GAUSSIAN_LOG_INTEGRAL, a=_0, A=_I, mean=m_i, cov=S_i, x=z)),
+             ByAxiom(GAUSSIAN_LOG_INTEGRAL, a=_a, A=_A, mean=m_i, cov=S_i, x=z)),
         Step("7", sp.Eq(_eld_g, -_log_2pi - sp.log(Det(SBAR)) / 2 - _ef_g / 2),
              ByAxiom(GAUSSIAN_LOG_DENSITY_D, a=MBAR, A=SBAR, mean=m_i, cov=S_i)),
-        Step("8", sp.Eq(_eld_p, -_log_2pi - _ef_p / 2), ByAxiom(GAUSSIAN_LOG_DENSITY_D, a=_0, A=_I, mean=m_i, cov=S_i)),
+        Step("8", sp.Eq(_eld_p, -_log_2pi - sp.log(Det(_A)) / 2 - _ef_p / 2),
+             ByAxiom(GAUSSIAN_LOG_DENSITY_D, a=_a, A=_A, mean=m_i, cov=S_i)),
         Step("9", sp.Eq(_ef_g, Tr(SBAR.I * S_i) + Form(m_i - MBAR, SBAR.I, m_i - MBAR)),
              ByAxiom(QUADRATIC_EXPECTATION_D, B=SBAR.I, a=MBAR, mean=m_i, cov=S_i)),
-        Step("10", sp.Eq(_ef_p, Tr(S_i) + Form(m_i, _I, m_i)),
-             ByAxiom(QUADRATIC_EXPECTATION_D, B=_I, a=_0, mean=m_i, cov=S_i)),
+        Step("10", sp.Eq(_ef_p, _t2), ByAxiom(QUADRATIC_EXPECTATION_D, B=_A.I, a=_a, mean=m_i, cov=S_i)),
         Step("11", sp.Eq(sp.Sum(w[i] * _t1, _over), d),
              ByAxiom(MIXTURE_SECOND_MOMENT, weights=w, means=MEANS, covs=COVS, size=N, B=SBAR.I, a=MBAR, i=i),
              r"$\operatorname{tr}(\bar\Sigma^{-1}\bar\Sigma) = d$"),
-        Step("12", sp.Eq(sp.Sum(w[i] * _t2, _over), Tr(SBAR) + Form(MBAR, _I, MBAR)),
-             ByAxiom(MIXTURE_SECOND_MOMENT, weights=w, means=MEANS, covs=COVS, size=N, B=_I, a=_0, i=i)),
-        Step("13", sp.Eq(_by_component, -sp.log(Det(SBAR)) / 2 - _t1 / 2 + _t2 / 2),
+        Step("12", sp.Eq(sp.Sum(w[i] * _t2, _over), Tr(_A.I * SBAR) + Form(MBAR - _a, _A.I, MBAR - _a)),
+             ByAxiom(MIXTURE_SECOND_MOMENT, weights=w, means=MEANS, covs=COVS, size=N, B=_A.I, a=_a, i=i)),
+        Step("13", sp.Eq(_by_component, (sp.log(Det(_A)) - sp.log(Det(SBAR))) / 2 - _t1 / 2 + _t2 / 2),
              Combine("5", ("6", -1), "7", ("8", -1), ("9", -_half), ("10", _half)), r"for each component $i$"),
         Step("14", sp.Eq(sp.Sum(w[i] * _by_component, _over),
-                         -sp.log(Det(SBAR)) / 2 * sp.Sum(w[i], _over) - sp.Sum(w[i] * _t1, _over) / 2
+                         (sp.log(Det(_A)) - sp.log(Det(SBAR))) / 2 * sp.Sum(w[i], _over) - sp.Sum(w[i] * _t1, _over) / 2
                          + sp.Sum(w[i] * _t2, _over) / 2),
              Combine(("13", w[i], _over))),
         Step("15", sp.Eq(sp.Integral(qbar(z) * sp.log(G(z) / p(z)), R), _VALUE),
-             Combine("1", "2", "3", ("4", -1), "14", ("11", -_half), ("12", _half), ("w", -sp.log(Det(SBAR)) / 2))),
+             Combine("1", "2", "3", ("4", -1), "14", ("11", -_half), ("12", _half), ("w", (sp.log(Det(_A)) - sp.log(Det(SBAR))) / 2))),
         Step("16", sp.Eq(kl(GL, P), sp.Integral(G(z) * sp.log(G(z) / p(z)), R)), ByAxiom(ax.KL_DEFINITION, f=GL, g=P)),
-        Step("17", sp.Eq(kl(GL, P), _VALUE), ByTheorem(KL_FULL_COVARIANCE_D, {_S_d: SBAR, _mean_d: MBAR}),
+        Step("17", sp.Eq(kl(GL, P), _VALUE), ByTheorem(KL_GAUSSIANS_D, {_S_d: SBAR, _mean_d: MBAR}),
              r"$G$ and $p$ are Gaussians on $\mathbb R^d$"),
         Step("18", MATCH, Combine("15", "16", ("17", -1))),
     ],
