@@ -12,7 +12,7 @@ uses; ``AXIOMS`` lists what is assumed.  ``proofs`` never imports ``numeric``.
 from __future__ import annotations
 
 from .axioms import AXIOMS
-from .chain import CHAIN
+from .chain import CHAIN, CHAIN_DIAGONAL_PRIOR
 from .checker import Axiom, ProofError, Step, Theorem, TheoremReport, Thm
 from .covariance import COVARIANCE_THEOREMS
 from .convexity import LOG_SUM, MIXTURE_INEQUALITY, T_LOG_T_CONVEX
@@ -46,6 +46,7 @@ THEOREMS: tuple[Theorem, ...] = (
     MOMENTS_MATCH_D,
     HADAMARD_2D,
     CHAIN,
+    CHAIN_DIAGONAL_PRIOR,
 )
 
 

@@ -30,7 +30,7 @@ from .objects import KL, z
 __all__ = ["MATRIX_AXIOMS", "KL_EXPECTED_LOG_RATIO_D", "GAUSSIAN_LOG_DENSITY_D", "QUADRATIC_EXPECTATION_D",
            "TRACE_DEFINITION", "TRACE_DIAGONAL", "LOG_DET_DIAGONAL", "SQUARED_NORM", "CORRELATION_LOG_DET",
            "CORRELATION_TRACE", "SPECTRAL_TRACE", "SPECTRAL_LOG_DET", "GAUSSIAN_LOG_INTEGRAL", "MIXTURE_SECOND_MOMENT",
-           "gaussian"]
+           "DIAGONAL_WEIGHT_TRACE", "gaussian"]
 
 
 def gaussian(mean: sp.Expr, cov: sp.Expr, x: sp.Symbol = z) -> sp.Lambda:
@@ -269,8 +269,18 @@ MIXTURE_SECOND_MOMENT = Axiom(
     _second_moment_conditions,
 )
 
+DIAGONAL_WEIGHT_TRACE = Axiom(
+    "a diagonal weight sees only the diagonal",
+    r"For $D = \operatorname{diag}(f_1, \dots, f_n)$ with $f_j > 0$ and an $n \times n$ matrix $X$: "
+    r"$\operatorname{tr}(D^{-1} X) = \sum_j X_{jj} / f_j = \operatorname{tr}(D^{-1} \operatorname{diag} X)$.",
+    (Param("f", "lambda"), Param("n", "integer"), Param("X", "matrix_expr"), Param("j", "symbol")),
+    lambda f, n, X, j: sp.Eq(Tr(Diag(f, n).I * X), Tr(Diag(f, n).I * Diag(sp.Lambda(j, DiagEntry(X, j)), n))),
+    lambda f, n, X, j: [*_dimension(n), *_squares(n, X=X), *_index(j, X, n),
+                        Condition("the entries are positive", "generic", (f, "gt"))],
+)
+
 #: In the order the documents list them.
 MATRIX_AXIOMS = (KL_EXPECTED_LOG_RATIO_D, GAUSSIAN_LOG_DENSITY_D, GAUSSIAN_LOG_INTEGRAL, QUADRATIC_EXPECTATION_D,
                  MIXTURE_SECOND_MOMENT, TRACE_DEFINITION,
-                 TRACE_DIAGONAL, LOG_DET_DIAGONAL, SQUARED_NORM, CORRELATION_LOG_DET, CORRELATION_TRACE,
+                 TRACE_DIAGONAL, LOG_DET_DIAGONAL, DIAGONAL_WEIGHT_TRACE, SQUARED_NORM, CORRELATION_LOG_DET, CORRELATION_TRACE,
                  SPECTRAL_TRACE, SPECTRAL_LOG_DET)

@@ -29,6 +29,8 @@ HADAMARD_D
     log det S <= sum_j log S_jj (Hadamard's inequality), every d >= 1.
 DROP_COVARIANCE_D
     KL(N(m, diag S) || N(0, I)) <= KL(N(m, S) || N(0, I)), every d >= 1.
+DROP_COVARIANCE_PRIOR_D
+    The same for a diagonal prior: KL(N(m, diag S) || N(a, diag v_p)) <= KL(N(m, S) || N(a, diag v_p)).
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ import sympy as sp
 from . import axioms as ax
 from . import axioms_matrix as mx
 from .checker import ByAxiom, ByTheorem, Combine, Step, Theorem
-from .dimension import KL_DIAGONAL, SCRIPT_KL, d, diagonal_kl, j, m, v
+from .dimension import KL_DIAGONAL, SCRIPT_KL, d, diagonal_kl, j, m, v, v_p
 from .axioms_matrix import gaussian
 from .matrices import Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form, SPDMatrix, Tr, Vec
 from .objects import KL
 
 __all__ = ["KL_GAUSSIANS_D", "KL_FULL_COVARIANCE_D", "KL_FULL_TO_DIAGONAL_D", "HADAMARD_D", "DROP_COVARIANCE_D",
+           "DROP_COVARIANCE_PRIOR_D", "PRIOR_DIAGONAL",
            "COVARIANCE_THEOREMS", "S", "A", "mean", "prior_mean", "kl_gaussians", "kl_standard_normal", "closed_form", "diagonal_part"]
 
 S = SPDMatrix("Sigma", d)
@@ -203,6 +206,41 @@ DROP_COVARIANCE_D = Theorem(
     ],
 )
 
+# --- the same for a diagonal prior N(a, diag v_p) --------------------------------------------------------
+_vp = sp.Lambda(j, v_p[j])
+PRIOR_DIAGONAL = Diag(_vp, d)
+
+
+def _kl_to_diagonal_prior(cov: sp.MatrixExpr) -> sp.Expr:
+    """KL(N(m, cov) || N(a, diag v_p)) in closed form (the theorem ``kl_gaussians_d``)."""
+    D_inv = PRIOR_DIAGONAL.I
+    return half * (Tr(D_inv * cov) + Form(mean - prior_mean, D_inv, mean - prior_mean) - d
+                   + sp.log(Det(PRIOR_DIAGONAL)) - sp.log(Det(cov)))
+
+
+DROP_COVARIANCE_PRIOR_D = Theorem(
+    name="drop_covariance_prior_d",
+    title="dropping the covariance lowers the KL to a diagonal Gaussian prior, every dimension d",
+    conclusion=sp.Le(kl_gaussians(mean, _Sd, prior_mean, PRIOR_DIAGONAL), kl_gaussians(mean, S, prior_mean, PRIOR_DIAGONAL)),
+    uses=(KL_GAUSSIANS_D, HADAMARD_D),
+    summary=r"The prior is $\mathcal N(a, \operatorname{diag} v_p)$ with $v_{p,j} > 0$: its inverse covariance is "
+            r"diagonal, so $\operatorname{tr}(\operatorname{diag}(v_p)^{-1} \Sigma)$ sees only the variances of "
+            r"$\Sigma$, and the log-determinant can only grow (Hadamard).",
+    steps=[
+        Step("1", sp.Eq(kl_gaussians(mean, S, prior_mean, PRIOR_DIAGONAL), _kl_to_diagonal_prior(S)),
+             ByTheorem(KL_GAUSSIANS_D, {A: PRIOR_DIAGONAL})),
+        Step("2", sp.Eq(kl_gaussians(mean, _Sd, prior_mean, PRIOR_DIAGONAL), _kl_to_diagonal_prior(_Sd)),
+             ByTheorem(KL_GAUSSIANS_D, {A: PRIOR_DIAGONAL, S: _Sd})),
+        Step("3", sp.Eq(Tr(PRIOR_DIAGONAL.I * S), Tr(PRIOR_DIAGONAL.I * _Sd)),
+             ByAxiom(mx.DIAGONAL_WEIGHT_TRACE, f=_vp, n=d, X=S, j=j)),
+        Step("4", sp.Eq(sp.log(Det(_Sd)), _log_diagonal),
+             ByAxiom(mx.LOG_DET_DIAGONAL, f=sp.Lambda(j, DiagEntry(S, j)), n=d, j=j)),
+        Step("5", sp.Le(sp.log(Det(S)), _log_diagonal), ByTheorem(HADAMARD_D, {})),
+        Step("6", sp.Le(kl_gaussians(mean, _Sd, prior_mean, PRIOR_DIAGONAL), kl_gaussians(mean, S, prior_mean, PRIOR_DIAGONAL)),
+             Combine("1", ("2", -1), ("3", half), ("4", half), ("5", half))),
+    ],
+)
+
 #: In checking order.
 COVARIANCE_THEOREMS: tuple[Theorem, ...] = (KL_GAUSSIANS_D, KL_FULL_COVARIANCE_D, KL_FULL_TO_DIAGONAL_D, HADAMARD_D,
-                                            DROP_COVARIANCE_D)
+                                            DROP_COVARIANCE_D, DROP_COVARIANCE_PRIOR_D)

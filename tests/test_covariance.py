@@ -17,10 +17,10 @@ import sympy as sp
 from proofs import axioms as ax
 from proofs import axioms_matrix as mx
 from proofs.checker import Algebra, ByAxiom, ByTheorem, Combine, ProofError, Step, Theorem
-from proofs.covariance import (COVARIANCE_THEOREMS, DROP_COVARIANCE_D, HADAMARD_D, KL_FULL_COVARIANCE_D, kl_gaussians,
+from proofs.covariance import (COVARIANCE_THEOREMS, DROP_COVARIANCE_D, DROP_COVARIANCE_PRIOR_D, PRIOR_DIAGONAL, HADAMARD_D, KL_FULL_COVARIANCE_D, kl_gaussians,
                                KL_FULL_TO_DIAGONAL_D, KL_GAUSSIANS_D, S, A, closed_form, diagonal_part,
                                kl_standard_normal, mean, prior_mean)
-from proofs.chain import CHAIN
+from proofs.chain import CHAIN, CHAIN_DIAGONAL_PRIOR
 from proofs.dimension import d, j, m, v
 from proofs.mixture import N, i as mix_i, w
 from proofs.moments import COVS, MATCH, MBAR, MEANS, MOMENTS_MATCH_D, SBAR, S_i, m_i
@@ -105,6 +105,9 @@ WRONG = {
                                      half * sp.Sum(v[j] + m[j] ** 2 - sp.log(v[j]), (j, 1, d)))),
     "reversed Hadamard": (HADAMARD_D, sp.Ge(sp.log(Det(S)), sp.Sum(sp.log(DiagEntry(S, j)), (j, 1, d)))),
     "Hadamard as an equality": (HADAMARD_D, sp.Eq(sp.log(Det(S)), sp.Sum(sp.log(DiagEntry(S, j)), (j, 1, d)))),
+    "dropping the covariance raises the KL to a diagonal prior": (
+        DROP_COVARIANCE_PRIOR_D, sp.Ge(kl_gaussians(mean, diagonal_part(S), prior_mean, PRIOR_DIAGONAL),
+                                       kl_gaussians(mean, S, prior_mean, PRIOR_DIAGONAL))),
     "dropping the covariance raises the KL": (
         DROP_COVARIANCE_D, sp.Ge(kl_standard_normal(mean, diagonal_part(S)), kl_standard_normal(mean, S))),
 }
@@ -357,6 +360,29 @@ def test_the_chain_needs_only_the_weights_to_sum_to_one():
 def _without(theorem: Theorem, label: str) -> Theorem:
     return dataclasses.replace(theorem, name=theorem.name + "_wrong",
                                hypotheses={k: h for k, h in theorem.hypotheses.items() if k != label})
+
+
+def test_the_chain_holds_for_a_diagonal_prior():
+    from proofs.dimension import mu_p, v_p
+
+    prior = next(v_ for k_, v_ in CHAIN_DIAGONAL_PRIOR.definitions.items() if type(k_).__name__ == "p")
+    assert prior.args[1] == Diag(sp.Lambda(j, v_p[j]), d) and prior.args[0] == Vec(sp.Lambda(j, mu_p[j]), d)
+    assert set(CHAIN_DIAGONAL_PRIOR.hypotheses) == {"w"}
+    assert proved(CHAIN_DIAGONAL_PRIOR)[-1].name == "chain_diagonal_prior"
+
+
+@attack(r"step \(1\): side condition of a diagonal weight sees only the diagonal not proved: X is d x d")
+def diagonal_weight_of_a_matrix_of_another_size():
+    args = dict(f=sp.Lambda(j, v[j]), n=d, X=SPDMatrix("A", d + 1), j=j)
+    return by_axiom(mx.DIAGONAL_WEIGHT_TRACE, **args)
+
+
+@attack(r"step \(1\): does not match a diagonal weight sees only the diagonal")
+def diagonal_weight_dropping_the_weight():
+    """tr(D^-1 X) is not tr(diag X) unless D = I."""
+    D = Diag(sp.Lambda(j, v[j]), d)
+    st = sp.Eq(Tr(D.I * S), Tr(diagonal_part(S)))
+    return by_axiom(mx.DIAGONAL_WEIGHT_TRACE, st, f=sp.Lambda(j, v[j]), n=d, X=S, j=j)
 
 
 def test_the_chain_without_the_weights_summing_to_one_is_rejected():
