@@ -253,8 +253,10 @@ def column_size(x: sp.Basic) -> sp.Expr | None:
 def spd(A: sp.Basic) -> bool:
     """A is symmetric positive definite by construction.
 
-    An :class:`SPDMatrix`, an identity, a :class:`Diag` whose entries are
-    positive by their symbols' assumptions, and the correlation matrix of a
+    An :class:`SPDMatrix` or :class:`SPDFamily` member, an identity, a
+    :class:`Diag` whose entry f(k) is positive by the symbols' assumptions at
+    every positive integer k, the covariance of a mixture with positive
+    weights, and the correlation matrix of a
     matrix that is.  Nothing else (a sum, a product, an inverse, a plain
     matrix symbol) counts, whatever its value, nor a matrix whose size is not a positive integer.
     """
@@ -267,9 +269,9 @@ def spd(A: sp.Basic) -> bool:
         weights, _, covs, size = A.args
         return weights.assumptions0.get("positive") is True and size.is_integer is True and size.is_positive is True and \
             spd(covs.expr)
-    if isinstance(A, Diag):
+    if isinstance(A, Diag):  # the entries f(1), ..., f(n): positive at every positive integer
         f, _ = A.args
-        return f.expr.is_positive is True
+        return f(sp.Dummy("k", integer=True, positive=True)).is_positive is True
     if isinstance(A, Corr):
         return spd(A.args[0])
     return False

@@ -322,8 +322,10 @@ def test_declared_positive_definite_only_by_construction():
     j2 = sp.Symbol("i", integer=True)  # may be 0 or negative
     assert spd(S) and spd(I) and spd(Corr(S)) and spd(diagonal_part(S)) and spd(Diag(sp.Lambda(j, v[j]), d))
     assert not spd(B) and not spd(S + S) and not spd(S.I) and not spd(Corr(B))
-    assert not spd(Diag(sp.Lambda(j, m[j]), d)) and not spd(Diag(sp.Lambda(j2, j2), d))
+    assert not spd(Diag(sp.Lambda(j, m[j]), d)) and not spd(Diag(sp.Lambda(j2, j2 - 1), d))
     assert not spd(Diag(sp.Lambda(j, v[j]), k)) and not spd(SPDMatrix("Sigma", sp.Symbol("x")))
+    negative = sp.Symbol("t", negative=True)  # -t > 0 for t < 0, but the entries are f(1), ..., f(d) = -1, ..., -d
+    assert not spd(Diag(sp.Lambda(negative, -negative), d))
     assert S.T == S and Det(S).is_positive and Eigenvalue(S, j).is_positive and DiagEntry(S, j).is_positive
     assert Det(B).is_positive is None and Eigenvalue(B, j).is_positive is None and Tr(B).is_positive is None
 
