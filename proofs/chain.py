@@ -59,7 +59,7 @@ def _chain(name: str, title: str, prior_mean_value: sp.MatrixExpr, prior_cov: sp
         steps=[
             Step("1", sp.Le(kl_gaussians(MBAR, diagonal_part(SBAR), prior_mean_value, prior_cov),
                             kl_gaussians(MBAR, SBAR, prior_mean_value, prior_cov)),
-                 ByTheorem(drop, {S: SBAR, mean: MBAR, **drop_subs}), r"for $\Sigma = \bar\Sigma$ and $m = \bar\mu$"),
+                 ByTheorem(drop, {S: SBAR, mean: MBAR, **drop_subs})),
             Step("2", _links[0], Combine("1"), r"$G$, $G_{\mathrm{diag}}$ and $p$ are these Gaussians"),
             Step("3", MATCH, ByTheorem(MOMENTS_MATCH_D, {A: prior_cov, prior_mean: prior_mean_value})),
             Step("4", sp.Ge(kl(QBAR, P), kl(GL, P)), ByTheorem(MOMENT_MATCHING, {}, part=1)),

@@ -99,6 +99,15 @@ class DerivationPrinter(LatexPrinter):
     def _print_ZeroMatrix(self, expr: sp.ZeroMatrix) -> str:
         return "0"
 
+    def _print_Inverse(self, expr: sp.Inverse) -> str:
+        """A^{-1}, with brackets only around a matrix that is not written as one letter."""
+        from .matrices import MixtureCov, SPDFamily
+
+        tex = self._print(expr.arg)
+        if isinstance(expr.arg, (sp.MatrixSymbol, MixtureCov, SPDFamily)):
+            return "{" + tex + "}^{-1}"
+        return r"\left(" + tex + r"\right)^{-1}"
+
     def _product(self, factors: Sequence[sp.Basic]) -> str:
         ordered = sorted(factors, key=_rank)
         out = []
