@@ -45,24 +45,26 @@ def by_axiom(axiom, statement=None, **args) -> Theorem:
     return thm(statement, Step("1", statement, ByAxiom(axiom, **args)))
 
 
+_CHECKED: dict[int, object] = {}  # theorem id -> its Thm, each theorem checked once per session (the witness off)
+
+
 def proved(*theorems):
+    """The kernel's records of ``theorems`` and everything they use, in order."""
     out = []
     for th in theorems:
-        for dep in th.dependencies():
-            if all(p.source is not dep for p in out):
-                out.append(dep.check(out, witness=False).thm)
-        out.append(th.check(out, witness=False).thm)
+        for t in (*th.dependencies(), th):
+            if id(t) not in _CHECKED:
+                _CHECKED[id(t)] = t.check(out, witness=False).thm
+            if all(p is not _CHECKED[id(t)] for p in out):
+                out.append(_CHECKED[id(t)])
     return out
 
 
 # --- the theorems ---------------------------------------------------------------------------------------
-def test_every_theorem_checks_with_the_witness():
-    done = proved(*COVARIANCE_THEOREMS)
-    names = [t.name for t in done]
-    for t in COVARIANCE_THEOREMS:
-        assert t.name in names
-    reports = [t.check(done) for t in COVARIANCE_THEOREMS]
-    assert all(r.ok for r in reports)
+def test_every_theorem_checks(proof_reports):
+    """Checked with the witness by the session's fixture; each concludes what its docstring says."""
+    for t in (*COVARIANCE_THEOREMS, MOMENTS_MATCH_D, CHAIN, CHAIN_DIAGONAL_PRIOR):
+        assert proof_reports[t.name].ok
 
 
 def test_reduction_reaches_the_diagonal_theorem():
@@ -352,11 +354,10 @@ def test_objects_print_as_written_by_hand():
 # --- moment matching and the chain in every dimension --------------------------------------------------------
 
 
-def test_the_chain_needs_only_the_weights_to_sum_to_one():
+def test_the_chain_needs_only_the_weights_to_sum_to_one(proof_reports):
     assert set(CHAIN.hypotheses) == {"w"}
     assert MOMENTS_MATCH_D.conclusions == (MATCH,)
-    done = proved(CHAIN)
-    assert done[-1].name == "chain"
+    assert proof_reports["chain"].ok and proof_reports["moments_match_d"].ok
 
 
 def _without(theorem: Theorem, label: str) -> Theorem:
@@ -364,13 +365,13 @@ def _without(theorem: Theorem, label: str) -> Theorem:
                                hypotheses={k: h for k, h in theorem.hypotheses.items() if k != label})
 
 
-def test_the_chain_holds_for_a_diagonal_prior():
+def test_the_chain_holds_for_a_diagonal_prior(proof_reports):
     from proofs.dimension import mu_p, v_p
 
     prior = next(v_ for k_, v_ in CHAIN_DIAGONAL_PRIOR.definitions.items() if type(k_).__name__ == "p")
     assert prior.args[1] == Diag(sp.Lambda(j, v_p[j]), d) and prior.args[0] == Vec(sp.Lambda(j, mu_p[j]), d)
     assert set(CHAIN_DIAGONAL_PRIOR.hypotheses) == {"w"}
-    assert proved(CHAIN_DIAGONAL_PRIOR)[-1].name == "chain_diagonal_prior"
+    assert proof_reports["chain_diagonal_prior"].ok
 
 
 @attack(r"step \(1\): side condition of a diagonal weight sees only the diagonal not proved: X is d x d")
@@ -387,8 +388,8 @@ def diagonal_weight_dropping_the_weight():
     return by_axiom(mx.DIAGONAL_WEIGHT_TRACE, st, f=sp.Lambda(j, v[j]), n=d, X=S, j=j)
 
 
-def test_the_chain_without_the_weights_summing_to_one_is_rejected():
-    done = proved(*CHAIN.dependencies())
+def test_the_chain_without_the_weights_summing_to_one_is_rejected(proof_reports):
+    done = [r.thm for r in proof_reports.values()]
     with pytest.raises(ProofError, match=r"chain_wrong, step \(statement\)|chain_wrong, step \(\d+\)"):
         _without(CHAIN, "w").check(done, witness=False)
 
