@@ -377,7 +377,7 @@ class DiagEntry(Opaque):
     is_real = True
 
     def _eval_is_positive(self):
-        return True if spd(self.args[0]) else None
+        return True if spd(self.args[0]) and self.args[1].is_integer else None
 
     def _latex(self, printer):
         A, k = self.args
@@ -391,7 +391,7 @@ class Eigenvalue(Opaque):
     is_real = True
 
     def _eval_is_positive(self):
-        return True if spd(self.args[0]) else None
+        return True if spd(self.args[0]) and self.args[1].is_integer else None
 
     def _latex(self, printer):
         A, k = self.args

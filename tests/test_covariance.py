@@ -330,6 +330,7 @@ def test_declared_positive_definite_only_by_construction():
     assert not spd(Diag(sp.Lambda(negative, -negative), d))
     assert S.T == S and Det(S).is_positive and Eigenvalue(S, j).is_positive and DiagEntry(S, j).is_positive
     assert Det(B).is_positive is None and Eigenvalue(B, j).is_positive is None and Tr(B).is_positive is None
+    assert Eigenvalue(S, t).is_positive is None and DiagEntry(S, t).is_positive is None  # an index that is no integer
 
 
 def test_built_in_values_are_only_the_trivial_ones():
