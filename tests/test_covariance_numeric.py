@@ -300,6 +300,5 @@ def test_the_spot_check_can_fail():
     """
     from tests.test_covariance import WRONG
 
-
     for slip, (theorem, rel) in WRONG.items():
         assert _fails_somewhere(theorem, rel), slip
