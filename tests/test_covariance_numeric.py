@@ -226,12 +226,18 @@ def scalar(e: sp.Basic, pt: Point, env: dict) -> Value:
         f = e.function
         parts = [a for a in sp.Mul.make_args(f)]
         dens = [a for a in parts if isinstance(a, NormalFull) and a.args[-1] == x]
-        logs = [a for a in parts if isinstance(a, sp.log) and isinstance(a.args[0], NormalFull)]
+        logs = [a for a in parts if isinstance(a, sp.log)]
         if len(parts) != 2 or len(dens) != 1 or len(logs) != 1:
             raise Skip(f"an integral this evaluator does not compute: {e}")
         m, S = matrix(dens[0].args[0], pt, env), matrix(dens[0].args[1], pt, env)
-        a, A = matrix(logs[0].args[0].args[0], pt, env), matrix(logs[0].args[0].args[1], pt, env)
-        return _mc(_log_pdf(pt.gaussian_draws(m, S), a, A))
+        z = pt.gaussian_draws(m, S)
+        total = np.zeros(len(z))
+        for factor in sp.Mul.make_args(logs[0].args[0]):  # log of a ratio of Gaussians: a sum of log-densities
+            g, power = factor.as_base_exp()
+            if not isinstance(g, NormalFull) or power not in (1, -1):
+                raise Skip(f"an integral this evaluator does not compute: {e}")
+            total += int(power) * _log_pdf(z, matrix(g.args[0], pt, env), matrix(g.args[1], pt, env))
+        return _mc(total)
     if isinstance(e, (Density, AppliedUndef)):
         raise Skip(f"a named density {e}")
     raise Skip(f"no numeric value for {e}")
@@ -244,10 +250,28 @@ def _unfold(rel: sp.Basic, definitions: dict) -> sp.Basic:
     return subst(rel, rules)
 
 
+THEOREMS_D = (*COVARIANCE_THEOREMS, MOMENTS_MATCH_D, CHAIN, CHAIN_DIAGONAL_PRIOR)
+
+
+def evaluable(theorem, step) -> bool:
+    """No integral of a mixture and no KL term but between two Gaussians on R^d (after the definitions)."""
+    rel = _unfold(step.statement, theorem.definitions)
+    if any(i.function.has(sp.Sum) for i in rel.atoms(sp.Integral)):
+        return False
+    return all(isinstance(f.expr, NormalFull) for k in rel.atoms(KL) for f in k.args)
+
+
 def _steps():
-    for theorem in (*COVARIANCE_THEOREMS, MOMENTS_MATCH_D, CHAIN, CHAIN_DIAGONAL_PRIOR):
+    for theorem in THEOREMS_D:
         for step in theorem.steps:
-            yield pytest.param(theorem, step, id=f"{theorem.name}-{step.label}")
+            if evaluable(theorem, step):
+                yield pytest.param(theorem, step, id=f"{theorem.name}-{step.label}")
+
+
+def test_which_steps_are_evaluated():
+    """52 of the 74 steps; the others hold a mixture's integral or KL term, or the diagonal KL of ``kl_diagonal``."""
+    steps = [(t, s) for t in THEOREMS_D for s in t.steps]
+    assert (len(steps), sum(evaluable(t, s) for t, s in steps)) == (74, 52)
 
 
 @pytest.mark.parametrize(("theorem", "step"), list(_steps()))
@@ -260,10 +284,7 @@ def test_step_holds_at_random_matrices(theorem, step):
     checked = 0
     for dim, size in ((1, 1), (2, 3), (3, 2)):
         pt = Point(rng, {d: dim, N: size}, w, N)
-        try:
-            lhs, rhs = scalar(rel.lhs, pt, {}), scalar(rel.rhs, pt, {})
-        except Skip:
-            continue
+        lhs, rhs = scalar(rel.lhs, pt, {}), scalar(rel.rhs, pt, {})
         gap, tol = lhs.x - rhs.x, 5 * np.hypot(lhs.se, rhs.se) + 1e-9 * (1 + abs(lhs.x) + abs(rhs.x))
         if isinstance(rel, sp.Equality):
             assert abs(gap) <= tol, f"d = {dim}, N = {size}: {lhs.x} != {rhs.x} (tolerance {tol:.3g})"
@@ -272,8 +293,7 @@ def test_step_holds_at_random_matrices(theorem, step):
         else:
             assert gap <= tol, f"d = {dim}, N = {size}: {lhs.x} > {rhs.x}"
         checked += 1
-    if checked == 0:
-        pytest.skip("a part of this step has no numeric value here (a mixture's integral or a named density)")
+    assert checked == 3
 
 
 def _fails_somewhere(theorem, rel, draws: int = 200_000) -> bool:
