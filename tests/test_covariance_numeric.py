@@ -31,8 +31,8 @@ from proofs.objects import KL, Density
 DRAWS = 40_000
 
 
-class Skip(Exception):
-    """The step has a part this evaluator does not compute (an integral of a mixture, a named density)."""
+class NoValue(Exception):
+    """A part of an expression this evaluator does not compute (an integral of a mixture, a named density)."""
 
 
 class Value:
@@ -94,7 +94,7 @@ class Point:
 def _int(e, pt: Point, env: dict) -> int:
     v = scalar(e, pt, env)
     if v.se or abs(v.x - round(v.x)) > 1e-9:
-        raise Skip(f"{e} is not an integer")
+        raise NoValue(f"{e} is not an integer")
     return int(round(v.x))
 
 
@@ -143,7 +143,7 @@ def matrix(M: sp.Basic, pt: Point, env: dict) -> np.ndarray:
         return sum(matrix(a, pt, env) for a in M.args)
     if isinstance(M, sp.Transpose):
         return matrix(M.arg, pt, env).T
-    raise Skip(f"no numeric value for the matrix {M}")
+    raise NoValue(f"no numeric value for the matrix {M}")
 
 
 def _log_pdf(z: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -160,7 +160,7 @@ def _mc(values: np.ndarray) -> Value:
 def _gaussian(lam: sp.Lambda, pt: Point, env: dict) -> tuple[np.ndarray, np.ndarray]:
     body = lam.expr
     if not isinstance(body, NormalFull):
-        raise Skip(f"{lam} is not a Gaussian on R^d")
+        raise NoValue(f"{lam} is not a Gaussian on R^d")
     return matrix(body.args[0], pt, env), matrix(body.args[1], pt, env)
 
 
@@ -228,19 +228,19 @@ def scalar(e: sp.Basic, pt: Point, env: dict) -> Value:
         dens = [a for a in parts if isinstance(a, NormalFull) and a.args[-1] == x]
         logs = [a for a in parts if isinstance(a, sp.log)]
         if len(parts) != 2 or len(dens) != 1 or len(logs) != 1:
-            raise Skip(f"an integral this evaluator does not compute: {e}")
+            raise NoValue(f"an integral this evaluator does not compute: {e}")
         m, S = matrix(dens[0].args[0], pt, env), matrix(dens[0].args[1], pt, env)
         z = pt.gaussian_draws(m, S)
         total = np.zeros(len(z))
         for factor in sp.Mul.make_args(logs[0].args[0]):  # log of a ratio of Gaussians: a sum of log-densities
             g, power = factor.as_base_exp()
             if not isinstance(g, NormalFull) or power not in (1, -1):
-                raise Skip(f"an integral this evaluator does not compute: {e}")
+                raise NoValue(f"an integral this evaluator does not compute: {e}")
             total += int(power) * _log_pdf(z, matrix(g.args[0], pt, env), matrix(g.args[1], pt, env))
         return _mc(total)
     if isinstance(e, (Density, AppliedUndef)):
-        raise Skip(f"a named density {e}")
-    raise Skip(f"no numeric value for {e}")
+        raise NoValue(f"a named density {e}")
+    raise NoValue(f"no numeric value for {e}")
 
 
 def _unfold(rel: sp.Basic, definitions: dict) -> sp.Basic:
