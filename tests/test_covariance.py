@@ -318,6 +318,9 @@ def test_kl_axiom_checks_its_covariances_and_shapes_itself():
     assert failed(mean=mean, cov=S, prior_mean=ZERO, prior_cov=B) == [
         "the prior's covariance is symmetric positive definite by construction"]
     assert failed(mean=sp.MatrixSymbol("m", d + 1, 1), cov=S, prior_mean=ZERO, prior_cov=I) == ["mean is a column of length d"]
+    assert failed(mean=mean, cov=S, prior_mean=sp.ZeroMatrix(d + 1, 1), prior_cov=I) == [
+        "prior_mean is a column of length d"]
+    assert failed(mean=mean, cov=S, prior_mean=ZERO, prior_cov=sp.Identity(d + 1)) == ["prior_covariance is d x d"]
 
 
 def test_declared_positive_definite_only_by_construction():
@@ -471,6 +474,41 @@ def test_mixture_covariance_is_declared_positive_definite_only_for_positive_weig
     assert spd(SBAR) and not spd(MixtureCov(u, MEANS, COVS, N))
     assert not spd(MixtureCov(w, MEANS, COVS, sp.Symbol("K", integer=True)))
     assert MBAR.shape == (d, 1) and SBAR.shape == (d, d) and isinstance(MixtureMean(w, MEANS, N), MixtureMean)
+
+
+@attack(r"step \(1\): side condition of expectation of a quadratic form on .*: a is a column of length d")
+def quadratic_expectation_shifted_by_a_column_of_another_length():
+    return by_axiom(mx.QUADRATIC_EXPECTATION_D, B=I, a=sp.MatrixSymbol("a", d + 1, 1), mean=mean, cov=S)
+
+
+@attack(r"step \(1\): side condition of the second moments of a mixture not proved: there is at least one component")
+def second_moments_of_a_mixture_that_may_be_empty():
+    """With no component the left side is 0, the right side the trace of a covariance that does not exist."""
+    K = sp.Symbol("K", integer=True, nonnegative=True)
+    hyp = {"w": sp.Eq(sp.Sum(w[mix_i], (mix_i, 1, K)), 1)}
+    args = _second_moment(size=K)
+    st = mx.MIXTURE_SECOND_MOMENT.schema(**args)
+    return thm(st, Step("1", st, ByAxiom(mx.MIXTURE_SECOND_MOMENT, **args)), hypotheses=hyp)
+
+
+@attack(r"step \(1\): side condition of the second moments of a mixture not proved: the covariances have the means' size")
+def second_moments_with_covariances_of_another_size():
+    hyp = {"w": sp.Eq(sp.Sum(w[mix_i], (mix_i, 1, N)), 1)}
+    args = _second_moment(covs=sp.Lambda(mix_i, SPDFamily("Sigma", mix_i, d + 1)))
+    st = mx.MIXTURE_SECOND_MOMENT.schema(**args)
+    return thm(st, Step("1", st, ByAxiom(mx.MIXTURE_SECOND_MOMENT, **args)), hypotheses=hyp)
+
+
+@attack(r"step \(1\): side condition of the diagonal of a correlation matrix is one not proved: A is symmetric")
+def correlation_trace_of_a_matrix_not_positive_definite():
+    return by_axiom(mx.CORRELATION_TRACE, A=B)
+
+
+@attack(r"step \(statement\): the Gaussian NormalFull\(m, B, z\) has a covariance that is not symmetric positive")
+def log_integral_under_a_matrix_not_positive_definite():
+    from proofs.objects import z as z_
+
+    return by_axiom(mx.GAUSSIAN_LOG_INTEGRAL, a=ZERO, A=I, mean=mean, cov=B, x=z_)
 
 
 @pytest.mark.parametrize("key", list(ATTACKS))
