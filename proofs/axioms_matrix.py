@@ -83,7 +83,9 @@ def _occurs(j: sp.Symbol, e) -> bool:
 def _gaussians(mean, cov, prior_mean, prior_cov) -> list[Condition]:
     n = _size(cov)
     return [*_dimension(n), _spd(cov, "the covariance"), _spd(prior_cov, "the prior's covariance"),
-            *_squares(n, prior_covariance=prior_cov), *_columns(n, mean=mean, prior_mean=prior_mean)]
+            *_squares(n, prior_covariance=prior_cov), *_columns(n, mean=mean, prior_mean=prior_mean),
+            Condition("the means and covariances are free of the point z", "check",
+                      (not any(_occurs(z, e) for e in (mean, cov, prior_mean, prior_cov)),))]
 
 
 KL_EXPECTED_LOG_RATIO_D = Axiom(
@@ -152,7 +154,7 @@ TRACE_DIAGONAL = Axiom(
     r"$\operatorname{tr} \operatorname{diag}(f_1, \dots, f_n) = \sum_{j=1}^n f_j$.",
     (Param("f", "lambda"), Param("n", "integer"), Param("j", "symbol")),
     lambda f, n, j: sp.Eq(Tr(Diag(f, n)), _diagonal(f, n, j)),
-    lambda f, n, j: [*_dimension(n), *_index(j, f, n)],
+    lambda f, n, j: [*_dimension(n), *_index(j, f, n), Condition("the entries are real", "real", (f,))],
 )
 
 LOG_DET_DIAGONAL = Axiom(

@@ -42,7 +42,8 @@ from . import axioms_matrix as mx
 from .checker import ByAxiom, ByTheorem, Combine, Step, Theorem
 from .dimension import KL_DIAGONAL, SCRIPT_KL, d, diagonal_kl, j, m, v, v_p
 from .axioms_matrix import gaussian
-from .matrices import Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form, SPDMatrix, Tr, Vec
+from .matrices import (Corr, Det, Diag, DiagEntry, Eigenvalue, ExpectedForm, ExpectedLogDensity, Form, RealMatrix, SPDMatrix,
+                       Tr, Vec)
 from .objects import KL
 
 __all__ = ["KL_GAUSSIANS_D", "KL_FULL_COVARIANCE_D", "KL_FULL_TO_DIAGONAL_D", "HADAMARD_D", "DROP_COVARIANCE_D",
@@ -51,8 +52,8 @@ __all__ = ["KL_GAUSSIANS_D", "KL_FULL_COVARIANCE_D", "KL_FULL_TO_DIAGONAL_D", "H
 
 S = SPDMatrix("Sigma", d)
 A = SPDMatrix("A", d)
-mean = sp.MatrixSymbol("m", d, 1)
-prior_mean = sp.MatrixSymbol("a", d, 1)
+mean = RealMatrix("m", d, 1)
+prior_mean = RealMatrix("a", d, 1)
 I, ZERO = sp.Identity(d), sp.ZeroMatrix(d, 1)
 half = sp.Rational(1, 2)
 

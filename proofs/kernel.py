@@ -23,7 +23,7 @@ import weakref
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .matrices import gaussian_problem, inverse_problem, loose_matrix, substitution_problem
+from .matrices import gaussian_problem, inverse_problem, loose_matrix, matrix_symbol_problem, substitution_problem
 from .objects import Density, GaussianExpectation, Opaque
 
 _APPLIED = (AppliedUndef, Density)  # applications of named functions and densities
@@ -692,6 +692,9 @@ def _by_theorem(ctx, rel, why):
             problem = substitution_problem(target, value, tuple(subst(n, scalars) for n in target.shape))
             if problem:
                 ctx.fail(problem)
+    if problem := matrix_symbol_problem([rel, *(v for v in subs.values() if isinstance(v, sp.Basic)
+                                                and not isinstance(v, type))]):
+        ctx.fail(problem)
     inst = lambda e: subst(e, subs, ctx.lam_check)  # noqa: E731
     for label, hyp in thm.hypotheses.items():
         if not ctx.knows(inst(hyp)):
@@ -1015,6 +1018,9 @@ def prove(source: Any, name: str, conclusions: Sequence, steps: Sequence, hypoth
         if loose_matrix(e) is not None:
             ctx.fail(f"{e}: the matrix {loose_matrix(e)} stands outside a trace, determinant, form or KL term; "
                      "a statement relates scalars")
+    if problem := matrix_symbol_problem([*conclusions, *hyps.values(), *defs, *defs.values(),
+                                         *(s.statement for s in steps)]):
+        ctx.fail(problem)
     _REWRITE.append(())
     try:
         _REWRITE[-1] = tuple(_check_definitions(ctx))

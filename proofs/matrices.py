@@ -36,8 +36,8 @@ from sympy.core.symbol import Str
 
 from .objects import Density, Opaque
 
-__all__ = ["SPDMatrix", "SPDFamily", "ColumnFamily", "MixtureMean", "MixtureCov", "NormalFull", "Diag", "Corr", "Vec", "Tr", "Det", "Form", "DiagEntry", "Eigenvalue", "ExpectedForm",
-           "ExpectedLogDensity", "spd", "square_size", "column_size", "inverse_problem", "loose_matrix", "gaussian_problem",
+__all__ = ["RealMatrix", "SPDMatrix", "SPDFamily", "ColumnFamily", "MixtureMean", "MixtureCov", "NormalFull", "Diag", "Corr", "Vec", "Tr", "Det", "Form", "DiagEntry", "Eigenvalue", "ExpectedForm",
+           "ExpectedLogDensity", "spd", "square_size", "column_size", "inverse_problem", "loose_matrix", "real_matrix", "matrix_symbol_problem", "gaussian_problem",
            "substitution_problem"]
 
 
@@ -61,7 +61,21 @@ def _canonical(args: tuple) -> tuple | None:
     return done if done != args else None
 
 
-class SPDMatrix(sp.MatrixSymbol):
+class RealMatrix(sp.MatrixSymbol):
+    """A ``n x m`` matrix symbol of real entries: ``RealMatrix("m", d, 1)``.
+
+    Its free symbols are itself and the symbols of its shape (sympy's
+    ``MatrixSymbol`` hides the shape), so a sum over i sees that
+    ``RealMatrix("S", i, i)`` depends on i and a substitution renames a bound
+    variable that would capture its size.
+    """
+
+    @property
+    def free_symbols(self) -> set:
+        return {self}.union(*(sp.sympify(n).free_symbols for n in self.shape))
+
+
+class SPDMatrix(RealMatrix):
     """A ``n x n`` matrix symbol declared symmetric positive definite: ``SPDMatrix("Sigma", d)``."""
 
     def __new__(cls, name, n, m=None):
@@ -239,7 +253,7 @@ def square_size(A: sp.Basic) -> sp.Expr | None:
     shape = getattr(A, "shape", None)
     if not isinstance(A, sp.MatrixExpr) or shape is None or shape[0] != shape[1]:
         return None
-    return shape[0]
+    return sp.sympify(shape[0])
 
 
 def column_size(x: sp.Basic) -> sp.Expr | None:
@@ -247,7 +261,7 @@ def column_size(x: sp.Basic) -> sp.Expr | None:
     shape = getattr(x, "shape", None)
     if not isinstance(x, sp.MatrixExpr) or shape is None or shape[1] != 1:
         return None
-    return shape[0]
+    return sp.sympify(shape[0])
 
 
 def spd(A: sp.Basic) -> bool:
@@ -261,7 +275,7 @@ def spd(A: sp.Basic) -> bool:
     matrix symbol) counts, whatever its value, nor a matrix whose size is not a positive integer.
     """
     n = square_size(A)
-    if n is None or n.is_integer is not True or n.is_positive is not True:
+    if n is None or isinstance(A, sp.MatrixBase) or n.is_integer is not True or n.is_positive is not True:
         return False
     if isinstance(A, (SPDMatrix, SPDFamily)) or isinstance(A, sp.Identity):
         return True
@@ -288,16 +302,92 @@ def inverse_problem(e: sp.Basic) -> str:
     return ""
 
 
-def loose_matrix(e: sp.Basic) -> sp.Basic | None:
-    """A matrix expression of ``e`` that is not inside an opaque scalar (a trace, a form, a KL term ...), or None.
+def real_matrix(A: sp.Basic) -> bool:
+    """A has real entries by construction.
 
-    Checked statements relate scalars; a matrix stands only as an argument of an opaque scalar.
+    A :class:`RealMatrix` (an :class:`SPDMatrix` among them), a family member, an identity or zero matrix, a
+    :class:`Diag` or :class:`Vec` whose entry f(k) is real at every positive integer k, a mixture's moments with
+    real weights, a correlation matrix of a real matrix, and sums, products, transposes, inverses and integer
+    powers of real matrices with real scalar factors.  Not a plain ``MatrixSymbol`` (its entries are complex).
     """
-    if isinstance(e, (Opaque, Density)):
-        return None
-    if isinstance(e, sp.MatrixExpr) or isinstance(e, sp.MatrixBase):
-        return e
-    return next((m for a in getattr(e, "args", ()) if (m := loose_matrix(a)) is not None), None)
+    if isinstance(A, (RealMatrix, SPDFamily, ColumnFamily, sp.Identity, sp.ZeroMatrix)):
+        return True
+    if isinstance(A, (Diag, Vec)):
+        return A.args[0](sp.Dummy("k", integer=True, positive=True)).is_real is True
+    if isinstance(A, (MixtureMean, MixtureCov)):
+        return A.args[0].assumptions0.get("real") is True
+    if isinstance(A, Corr):
+        return real_matrix(A.args[0])
+    if isinstance(A, sp.MatPow):
+        return A.exp.is_integer is True and real_matrix(A.base)
+    if isinstance(A, (sp.MatAdd, sp.MatMul, sp.Transpose, sp.Inverse)):
+        return all(real_matrix(a) if isinstance(a, sp.MatrixExpr) else a.is_real is True for a in A.args)
+    return False
+
+
+def _holders() -> tuple:
+    """The scalars that may take a matrix as an argument: the opaque objects and the Gaussian density."""
+    return (Opaque, NormalFull)
+
+
+def loose_matrix(e: sp.Basic, held: bool = False) -> sp.Basic | None:
+    """A matrix expression of ``e`` that is not an argument of a trace, determinant, form, ... or None.
+
+    Checked statements relate scalars; a matrix stands only as an argument of an opaque scalar
+    (:class:`Tr`, :class:`Det`, :class:`Form`, ... a KL term) or of a Gaussian :class:`NormalFull`, and may be
+    built from other matrices.  Other densities do not take matrices.
+    sympy's own scalars of a matrix (``Determinant``, ``Trace``, ``MatrixElement`` ...) are not among them:
+    sympy evaluates some of them wrongly at size 0 (det of the 0 x 0 zero matrix is 1, not 0).  The scalars
+    inside a matrix (the entries of a :class:`Diag`) are checked in turn.
+    """
+    if isinstance(e, (sp.MatrixExpr, sp.MatrixBase)):
+        if not held:
+            return e
+        if isinstance(e, sp.MatrixBase):
+            return next((m for a in e if (m := loose_matrix(sp.sympify(a))) is not None), None)
+        parts = [a.expr if isinstance(a, sp.Lambda) else a for a in e.args if isinstance(a, sp.Basic)]  # entries, families
+        return next((m for a in parts if (m := loose_matrix(a, isinstance(a, (sp.MatrixExpr, sp.MatrixBase)))) is not None),
+                    None)
+    holder = isinstance(e, _holders())
+    return next((m for a in getattr(e, "args", ()) if isinstance(a, sp.Basic) and (m := loose_matrix(a, holder)) is not None),
+                None)
+
+
+def _binders(e: sp.Basic) -> set:
+    """Every variable bound anywhere in ``e`` (by a sum, product, integral, lambda, expectation ...)."""
+    out = set(getattr(e, "bound_symbols", ()) or ())
+    if isinstance(e, sp.Lambda):
+        out |= set(e.signature)
+    for a in getattr(e, "args", ()):
+        if isinstance(a, sp.Basic):
+            out |= _binders(a)
+    return out
+
+
+def matrix_symbol_problem(exprs) -> str:
+    """'' unless the matrix symbols of ``exprs`` (the statements of one theorem) are ill declared.
+
+    Every matrix symbol is a :class:`RealMatrix` or :class:`SPDMatrix` (whose free symbols show their size); no
+    symbol of a matrix's size is bound anywhere in the statements (a sum over i of a matrix of size i); and one
+    name names one matrix (``SPDMatrix("S", d)`` and ``SPDMatrix("S", n)`` would merge under d = n).
+    """
+    exprs = [sp.sympify(e) for e in exprs]
+    symbols = set().union(*(e.atoms(sp.MatrixSymbol) for e in exprs))
+    for M in sorted(symbols, key=sp.default_sort_key):
+        if not isinstance(M, RealMatrix):
+            return f"the matrix symbol {M} ({M.shape[0]} x {M.shape[1]}) is not declared: use RealMatrix or SPDMatrix"
+    bound = set().union(*(_binders(e) for e in exprs))
+    for M in sorted(symbols, key=sp.default_sort_key):
+        hidden = sorted(set().union(*(sp.sympify(n).free_symbols for n in M.shape)) & bound, key=str)
+        if hidden:
+            return f"the size {M.shape[0]} x {M.shape[1]} of the matrix {M} contains the bound variable {hidden[0]}"
+    names: dict = {}
+    for M in sorted(symbols, key=sp.default_sort_key):
+        other = names.setdefault(M.name, M)
+        if other is not M and other != M:
+            return (f"the name {M.name} names two matrices, {type(other).__name__} {other.shape[0]} x {other.shape[1]} "
+                    f"and {type(M).__name__} {M.shape[0]} x {M.shape[1]}")
+    return ""
 
 
 def substitution_problem(target: sp.MatrixSymbol, value: sp.Basic, shape: tuple) -> str:
@@ -308,6 +398,8 @@ def substitution_problem(target: sp.MatrixSymbol, value: sp.Basic, shape: tuple)
         return f"the matrix symbol {target} is {shape[0]} x {shape[1]} but {value} is {value.shape[0]} x {value.shape[1]}"
     if isinstance(target, SPDMatrix) and not spd(value):
         return f"{target} is symmetric positive definite but {value} is not so by construction"
+    if isinstance(target, RealMatrix) and not real_matrix(value):
+        return f"{target} has real entries but {value} does not by construction"
     return ""
 
 
@@ -315,7 +407,10 @@ class Tr(Opaque):
     """tr A, for a square matrix expression A; tr I_n = n."""
 
     nargs = 1
-    is_real = True
+    is_commutative = True  # a scalar, though its arguments are matrices
+
+    def _eval_is_real(self):
+        return True if real_matrix(self.args[0]) else None
 
     @classmethod
     def eval(cls, A):
@@ -335,7 +430,10 @@ class Det(Opaque):
     """det A, for a square matrix expression A; det I_n = 1."""
 
     nargs = 1
-    is_real = True
+    is_commutative = True  # a scalar, though its arguments are matrices
+
+    def _eval_is_real(self):
+        return True if real_matrix(self.args[0]) else None
 
     @classmethod
     def eval(cls, A):
@@ -355,7 +453,10 @@ class Form(Opaque):
     """x^T A y for columns x, y and a square A; 0 when x or y is a zero vector."""
 
     nargs = 3
-    is_real = True
+    is_commutative = True  # a scalar, though its arguments are matrices
+
+    def _eval_is_real(self):
+        return True if all(real_matrix(M) for M in self.args) else None
 
     @classmethod
     def eval(cls, x, A, y):
@@ -374,7 +475,10 @@ class DiagEntry(Opaque):
     """A_jj (the index clamped to 1..n); positive when A is symmetric positive definite by construction."""
 
     nargs = 2
-    is_real = True
+    is_commutative = True  # a scalar, though its arguments are matrices
+
+    def _eval_is_real(self):
+        return True if real_matrix(self.args[0]) else None
 
     def _eval_is_positive(self):
         return True if spd(self.args[0]) and self.args[1].is_integer else None
@@ -388,7 +492,10 @@ class Eigenvalue(Opaque):
     """lambda_j(A), the j-th smallest eigenvalue of a symmetric A (the index clamped to 1..n)."""
 
     nargs = 2
-    is_real = True
+    is_commutative = True  # a scalar, though its arguments are matrices
+
+    def _eval_is_real(self):
+        return True if spd(self.args[0]) else None
 
     def _eval_is_positive(self):
         return True if spd(self.args[0]) and self.args[1].is_integer else None
@@ -419,7 +526,10 @@ class ExpectedForm(Opaque):
     """E[(z - a)^T B (z - a)] for z ~ N(m, S): arguments B, a, m, S."""
 
     nargs = 4
-    is_real = True
+    is_commutative = True  # a scalar, though its arguments are matrices
+
+    def _eval_is_real(self):
+        return True if real_matrix(self.args[0]) and real_matrix(self.args[1]) and real_matrix(self.args[2]) and spd(self.args[3]) else None
 
     def _latex(self, printer):
         B, a, m, S = self.args
@@ -431,7 +541,10 @@ class ExpectedLogDensity(Opaque):
     """E[log N(z; a, A)] for z ~ N(m, S): arguments a, A, m, S."""
 
     nargs = 4
-    is_real = True
+    is_commutative = True  # a scalar, though its arguments are matrices
+
+    def _eval_is_real(self):
+        return True if real_matrix(self.args[0]) and spd(self.args[1]) and real_matrix(self.args[2]) and spd(self.args[3]) else None
 
     def _latex(self, printer):
         a, A, m, S = self.args
