@@ -55,9 +55,18 @@ def _range(printer, base: sp.IndexedBase, n: sp.Expr) -> str:
     return "{" + _tex(printer, base) + "}_{1:" + _tex(printer, n) + "}"
 
 
+def _matrix_doit(M: sp.Basic) -> sp.Basic:
+    """M with sympy's matrix simplifications applied to its matrix parts only: the scalars inside (the entries
+    of a :class:`Diag`, a sum, a determinant of sympy's own) are left as written, never evaluated by sympy."""
+    if not isinstance(M, sp.MatrixExpr) or isinstance(M, (sp.MatrixBase, sp.MatrixSymbol)):
+        return M
+    args = tuple(_matrix_doit(a) for a in M.args)
+    return (M.func(*args) if args != M.args else M).doit(deep=False)
+
+
 def _canonical(args: tuple) -> tuple | None:
     """The arguments with sympy's matrix simplifications applied (I^(-1) = I, I A = A), or None if unchanged."""
-    done = tuple(a.doit() if isinstance(a, sp.MatrixExpr) else a for a in args)
+    done = tuple(_matrix_doit(a) for a in args)
     return done if done != args else None
 
 

@@ -162,8 +162,13 @@ def test_sympy_matrix_scalars_are_refused_even_under_a_density(scalar):
         rejected(r"step \(statement\): .* stands outside a trace, determinant, form or KL term", algebra("t", st))
 
 
-def test_sympy_scalars_inside_the_entries_of_a_matrix_are_refused():
-    st = sp.Gt(Det(Diag(sp.Lambda(j, sp.Trace(S) + 1), d)), 0)
+@pytest.mark.parametrize("entry", [sp.Determinant(sp.ZeroMatrix(k, k)), sp.Trace(S) + 1, S[j, j]],
+                         ids=["Determinant", "Trace", "MatrixElement"])
+def test_sympy_scalars_inside_the_entries_of_a_matrix_are_kept_and_refused(entry):
+    """Building tr diag(det 0_{k x k}) does not let sympy evaluate the entry to 0; the statement is refused."""
+    D = Diag(sp.Lambda(j, entry), d)
+    assert Tr(D).args[0] == D
+    st = sp.Eq(Tr(D), sp.Sum(entry, (j, 1, d)), evaluate=False)
     rejected(r"stands outside a trace, determinant, form or KL term", algebra("t", st))
 
 
