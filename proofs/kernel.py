@@ -23,7 +23,8 @@ import weakref
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .matrices import gaussian_problem, inverse_problem, loose_matrix, matrix_symbol_problem, substitution_problem
+from .matrices import (citation_problem, gaussian_problem, inverse_problem, loose_matrix, matrix_symbol_problem,
+                       substitution_problem)
 from .objects import Density, GaussianExpectation, Opaque
 
 _APPLIED = (AppliedUndef, Density)  # applications of named functions and densities
@@ -692,8 +693,7 @@ def _by_theorem(ctx, rel, why):
             problem = substitution_problem(target, value, tuple(subst(n, scalars) for n in target.shape))
             if problem:
                 ctx.fail(problem)
-    if problem := matrix_symbol_problem([rel, *(v for v in subs.values() if isinstance(v, sp.Basic)
-                                                and not isinstance(v, type))]):
+    if problem := citation_problem(rel, subs.values()):
         ctx.fail(problem)
     inst = lambda e: subst(e, subs, ctx.lam_check)  # noqa: E731
     for label, hyp in thm.hypotheses.items():

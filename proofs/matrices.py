@@ -37,7 +37,7 @@ from sympy.core.symbol import Str
 from .objects import Density, Opaque
 
 __all__ = ["RealMatrix", "SPDMatrix", "SPDFamily", "ColumnFamily", "MixtureMean", "MixtureCov", "NormalFull", "Diag", "Corr", "Vec", "Tr", "Det", "Form", "DiagEntry", "Eigenvalue", "ExpectedForm",
-           "ExpectedLogDensity", "spd", "square_size", "column_size", "inverse_problem", "loose_matrix", "real_matrix", "matrix_symbol_problem", "gaussian_problem",
+           "ExpectedLogDensity", "spd", "square_size", "column_size", "inverse_problem", "loose_matrix", "real_matrix", "matrix_symbol_problem", "citation_problem", "gaussian_problem",
            "substitution_problem"]
 
 
@@ -397,6 +397,21 @@ def matrix_symbol_problem(exprs) -> str:
             return (f"the name {M.name} names two matrices, {type(other).__name__} {other.shape[0]} x {other.shape[1]} "
                     f"and {type(M).__name__} {M.shape[0]} x {M.shape[1]}")
     return ""
+
+
+def citation_problem(rel: sp.Basic, values) -> str:
+    """'' unless the values of a citation (``{target: value}``) misplace a matrix or a matrix symbol.
+
+    A scalar value holds matrices only inside opaque scalars, as a statement does (:func:`loose_matrix`: a
+    hypothesis of the cited theorem, instantiated, is decided without being stated), and the values together
+    with the citing step ``rel`` pass :func:`matrix_symbol_problem`.
+    """
+    values = [v for v in values if isinstance(v, sp.Basic)]
+    for v in values:
+        m = loose_matrix(v, isinstance(v, sp.MatrixExpr) and not isinstance(v, sp.MatrixBase))
+        if m is not None:
+            return f"the value {v}: the matrix {m} stands outside a trace, determinant, form or KL term"
+    return matrix_symbol_problem([rel, *values])
 
 
 def substitution_problem(target: sp.MatrixSymbol, value: sp.Basic, shape: tuple) -> str:

@@ -215,3 +215,12 @@ def test_the_theorems_still_use_real_declared_matrices():
 
     assert isinstance(cov_mean, RealMatrix) and isinstance(prior_mean, RealMatrix)
     assert real_matrix(S.I * cov_mean - prior_mean) and DiagEntry(S, j).is_positive
+
+
+def test_a_citation_value_is_a_statement_too():
+    """A value that only meets a hypothesis is refused like a stated one: the kernel would decide det 0 = 0 by sympy."""
+    y = sp.Symbol("y")  # no assumption to vet the value against
+    st = sp.Ge(E + 1, E, evaluate=False)
+    t1 = algebra("hyp_only", st, hypotheses={"h": sp.Eq(y, 0)})
+    t2 = theorem("cite", st, Step("1", st, ByTheorem(t1, {y: sp.Determinant(sp.ZeroMatrix(k, k))})), uses=(t1,))
+    rejected(r"step \(1\): the value Determinant\(0\): the matrix 0 stands outside", t2)
