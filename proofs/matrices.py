@@ -316,7 +316,7 @@ def real_matrix(A: sp.Basic) -> bool:
 
     A :class:`RealMatrix` (an :class:`SPDMatrix` among them), a family member, an identity or zero matrix, a
     :class:`Diag` or :class:`Vec` whose entry f(k) is real at every positive integer k, a mixture's moments with
-    real weights, a correlation matrix of a real matrix, and sums, products, transposes, inverses and integer
+    real weights, the correlation matrix of a matrix symmetric positive definite by construction, and sums, products, transposes, inverses and integer
     powers of real matrices with real scalar factors.  Not a plain ``MatrixSymbol`` (its entries are complex).
     """
     if isinstance(A, (RealMatrix, SPDFamily, ColumnFamily, sp.Identity, sp.ZeroMatrix)):
@@ -325,8 +325,8 @@ def real_matrix(A: sp.Basic) -> bool:
         return A.args[0](sp.Dummy("k", integer=True, positive=True)).is_real is True
     if isinstance(A, (MixtureMean, MixtureCov)):
         return A.args[0].assumptions0.get("real") is True
-    if isinstance(A, Corr):
-        return real_matrix(A.args[0])
+    if isinstance(A, Corr):  # D^(-1/2) is real only for a positive diagonal
+        return spd(A.args[0])
     if isinstance(A, sp.MatPow):
         return A.exp.is_integer is True and real_matrix(A.base)
     if isinstance(A, (sp.MatAdd, sp.MatMul, sp.Transpose, sp.Inverse)):

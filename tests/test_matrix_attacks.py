@@ -17,7 +17,7 @@ from proofs import axioms_matrix as mx
 from proofs.checker import Algebra, ByAxiom, ByTheorem, Combine, ProofError, Step, Theorem
 from proofs.dimension import d, j, v
 from proofs.kernel import subst
-from proofs.matrices import (Det, Diag, DiagEntry, ExpectedForm, ExpectedLogDensity, Form, RealMatrix, SPDMatrix, Tr,
+from proofs.matrices import (Corr, Det, Diag, DiagEntry, ExpectedForm, ExpectedLogDensity, Form, RealMatrix, SPDMatrix, Tr,
                              Vec, real_matrix, spd)
 from proofs.objects import KL, density, z
 
@@ -144,6 +144,13 @@ def test_a_real_matrix_is_replaced_only_by_a_real_one():
     st = sp.Eq(Form(x, I, x), Form(x, I, x), evaluate=False)
     rejected(r"m has real entries but .* does not by construction",
              theorem("complex_column", st, Step("1", st, ByTheorem(t1, {mean: x})), uses=(t1,)))
+
+
+def test_correlation_of_a_real_matrix_is_not_real():
+    """D^(-1/2) A D^(-1/2) has imaginary entries where a diagonal entry of A is negative."""
+    B = RealMatrix("B", d, d)
+    assert real_matrix(B) and not real_matrix(Corr(B)) and Tr(Corr(B)).is_real is None
+    assert real_matrix(Corr(S)) and Tr(Corr(S)).is_real
 
 
 def test_expectations_are_real_only_under_a_gaussian():
