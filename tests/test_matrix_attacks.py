@@ -231,3 +231,11 @@ def test_a_citation_value_is_a_statement_too():
     t1 = algebra("hyp_only", st, hypotheses={"h": sp.Eq(y, 0)})
     t2 = theorem("cite", st, Step("1", st, ByTheorem(t1, {y: sp.Determinant(sp.ZeroMatrix(k, k))})), uses=(t1,))
     rejected(r"step \(1\): the value Determinant\(0\): the matrix 0 stands outside", t2)
+
+
+def test_a_citation_renames_the_point_a_mean_would_capture():
+    """Substituting m -> (z, ..., z) into KL(N(m, S) || N(0, I)) renames the density's bound point."""
+    mz = Vec(sp.Lambda(j, z), d)
+    K = subst(KL(mx.gaussian(mean, S), mx.gaussian(ZERO, I)), {mean: mz})
+    own = K.args[0]
+    assert own.signature[0] != z and own.expr.args[0] == mz and z in K.free_symbols
