@@ -184,7 +184,7 @@ BAD = {
                                                                        dtype="float32"),
                                       ValueError, r"overflows float32"),
     "shapes differ": (lambda: dev.DeviceMixture.create(torch.zeros(3, 2), torch.ones(3, 1)), ValueError,
-                      r"means has shape \(3, 2\) but var has shape \(3, 1\)"),
+                      r"means have shape \(3, 2\) but the variances have shape \(3, 1\)"),
     "1-D means": (lambda: dev.DeviceMixture.create(torch.zeros(3), torch.ones(3)), ValueError,
                   r"means must have 2 dimension\(s\), got shape \(3,\)"),
     "no components": (lambda: dev.DeviceMixture.create(torch.zeros(0, 2), torch.ones(0, 2)), ValueError, r"N = 0"),
