@@ -7,8 +7,18 @@ the draws) run on the input's device and only final scalars, and the d-vectors o
 per-dimension results, come back to the host.  torch is imported only when a
 tensor is given or :meth:`DeviceMixture.from_numpy` asks for a device.
 
-The prior is N(0, I).  Each function names the numpy function of ``numeric`` that
-computes the same quantity; ``tests/test_device.py`` checks that they agree.
+The prior is N(0, I).  Each formula is the one of its method's module, written once
+against an array namespace and called by both routes: the checks
+(:func:`numeric._validate.validate_mixture`), the log-density's coefficients and
+normalizers and the prior (:mod:`numeric.density`), the stratified counts and the
+estimator's combination and variance (:mod:`numeric.montecarlo`), the TC integrand
+(:mod:`numeric.encodings`), the pairwise distances, the rounding margin and the bounds'
+assembly (:mod:`numeric.bounds`), the moments and the variance of the means
+(:mod:`numeric.moments`), avg KL and H(w) (:mod:`numeric.mixture`).  What is here is the
+device's own: chunk sizes, the draws from a torch generator, per-component sums without
+bincount, the float32 rounding bound and the transfer of final results to the host.
+``tests/test_device.py`` checks that the routes agree; ``tests/test_one_formula.py`` that
+a wrong variant planted in a shared formula moves both.
 
 Precision.  Work is done in the mixture's dtype, float64 unless
 ``DeviceMixture.create(..., dtype="float32")``.  In float32 the log-density is
@@ -29,19 +39,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _xp
-from ._validate import validate_mixture
+from . import _xp, mixture
+from ._validate import as_real_array, require_finite, require_sampling, validate_mixture
 from .bounds import BoundsEstimate, bounds_from_row_terms, pairwise_distances
-from .encodings import ACTIVE_THRESHOLD, ROUTES, Decomposition, total_correlation_terms
-from .montecarlo import pooled_estimate, stratified_counts, stratified_estimate
-from .estimate import Estimate
-from . import mixture
-from .moments import active_units as _count_active, matched_gaussian_kl, matched_gaussian_kl_per_dimension
-from .moments import mixture_moments
-from .moments import variance_of_means as _variance_of_means
-from ._validate import as_real_array, require_finite, require_sampling
 from .density import log_density_at_draws, log_normalizers, log_prior, log_term_coefficients, logsumexp_rows
+from .encodings import ACTIVE_THRESHOLD, ROUTES, Decomposition, total_correlation_terms
+from .estimate import Estimate
 from .mixture import LOG_2PI, log_weights
+from .moments import active_units as _count_active
+from .moments import matched_gaussian_kl, matched_gaussian_kl_per_dimension, mixture_moments
+from .moments import variance_of_means as _variance_of_means
+from .montecarlo import pooled_estimate, stratified_counts, stratified_estimate
 
 __all__ = ["DeviceMixture", "active_units", "avg_kl", "decompose", "dimwise_kl", "entropy_of_weights",
            "float32_log_density_bound", "kl_monte_carlo", "log_density", "mutual_information_monte_carlo",
@@ -259,7 +267,8 @@ class _Draws:
 
 
 def xp_float64(xp: ModuleType, a: Any) -> Any:
-    return a if a.dtype == xp.float64 else xp.astype(a, xp.float64)
+    """``a`` in float64 (:func:`numeric._xp.astype`)."""
+    return _xp.astype(a, xp.float64)
 
 
 def _expectation(mix: DeviceMixture, n_samples: int, rng: np.random.Generator,
@@ -467,11 +476,6 @@ def pairwise_bounds(mix: DeviceMixture, *, max_rows: int = 2048, rng: np.random.
 
 
 # --- everything the encodings report needs ------------------------------------------------
-
-def _host(xp: ModuleType, a: Any) -> NDArray[np.float64]:
-    """A small final array (d-vector, d x d matrix) to the host as float64 numpy."""
-    return _xp.to_host(a)
-
 
 def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 20_000,
               max_bound_rows: int = 2048, progress: Callable[[str, int], Callable[[int], None]] | None = None
