@@ -37,20 +37,23 @@ __all__ = ["BoundsEstimate", "TILE", "bounds_from_row_terms", "pairwise_bhattach
 def pairwise_distances(mi: Any, vi: Any, m: Any, v: Any) -> tuple[Any, Any]:
     """D_ij = KL(q_i || q_j) and BD_ij for rows (mi, vi) (B, d) against components (m, v) (N, d): (B, N) each.
 
-    D_ij = ½ Σ_k [(v_ik + (m_ik - m_jk)²)/v_jk - 1 + log v_jk - log v_ik],
-    BD_ij = ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k [log v̄_k - ½(log v_ik + log v_jk)], v̄ = (v_i + v_j)/2,
+    D_ij = ½ Σ_k [(v_ik + (m_ik - m_jk)²)/v_jk - 1] + ½ Σ_k log v_jk - ½ Σ_k log v_ik,
+    BD_ij = ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log v̄_k - ¼ Σ_k log v_ik - ¼ Σ_k log v_jk, v̄ = (v_i + v_j)/2,
     in the direct form (the square (m_ik - m_jk)² is never expanded) over a (B x N x d) block:
     any array namespace, on the arrays' device.  The compiled kernel
     (:func:`numeric._kernels.kl_bhattacharyya_block`) fuses the same sums for numpy.
     """
     xp = namespace(mi, m)
-    diff = mi[:, None, :] - m[None, :, :]
-    sq = diff * diff
-    log_vi, log_v = xp.log(vi)[:, None, :], xp.log(v)[None, :, :]
-    vi, v = vi[:, None, :], v[None, :, :]
-    kl = 0.5 * xp.sum((vi + sq) / v - 1.0 + log_v - log_vi, axis=2)
-    vbar = 0.5 * vi + 0.5 * v                                                           # no overflow
-    bd = 0.125 * xp.sum(sq / vbar, axis=2) + 0.5 * xp.sum(xp.log(vbar) - 0.5 * (log_vi + log_v), axis=2)
+    half_logdet_i = 0.5 * xp.sum(xp.log(vi), axis=1)[:, None]                          # (B, 1)
+    half_logdet = 0.5 * xp.sum(xp.log(v), axis=1)[None, :]                             # (1, N)
+    sq = mi[:, None, :] - m[None, :, :]                                                # (B, N, d)
+    sq *= sq
+    ratio = vi[:, None, :] + sq
+    ratio /= v[None, :, :]
+    kl = 0.5 * (xp.sum(ratio, axis=2) - m.shape[1]) + half_logdet - half_logdet_i
+    vbar = 0.5 * vi[:, None, :] + 0.5 * v[None, :, :]                                  # no overflow
+    sq /= vbar
+    bd = 0.125 * xp.sum(sq, axis=2) + 0.5 * xp.sum(xp.log(vbar), axis=2) - 0.5 * (half_logdet_i + half_logdet)
     return kl, bd
 
 

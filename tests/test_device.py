@@ -221,3 +221,19 @@ def test_no_torch_import_at_module_import():
     code = "import numeric, numeric.device, sys; print('torch' in sys.modules, 'array_api_compat' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_float32_bounds_are_widened_to_hold_the_float64_bounds(seed):
+    """The rounding margin is taken with float32's epsilon: the float32 interval contains the float64 one."""
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(2, 60)), int(rng.integers(1, 20))
+    m = rng.normal(size=(n, d)) * [0.1, 1.0, 10.0][seed % 3] + [0.0, 5.0, 50.0][seed // 2 % 3]
+    v = np.exp(rng.normal([-3, -1, 1][seed % 3], 1.0, (n, d)))
+    w = rng.dirichlet(np.ones(n))
+    _, t64 = _pair(w, m, v)
+    _, t32 = _pair(w, m, v, dtype="float32")
+    a, b = dev.pairwise_bounds(t64), dev.pairwise_bounds(t32)
+    assert b.lower <= a.lower + 1e-12 and b.upper >= a.upper - 1e-12, (a, b)
+    if seed == 0:                      # means near the origin: the float32 margin stays small
+        assert a.lower - b.lower < 1e-2 and b.upper - a.upper < 1e-2, (a, b)
