@@ -43,7 +43,7 @@ from . import _xp, mixture
 from ._validate import as_real_array, require_finite, require_sampling, validate_mixture
 from .bounds import BoundsEstimate, bounds_from_row_terms, pairwise_distances
 from .density import log_density_at_draws, log_normalizers, log_prior, log_term_coefficients, logsumexp_rows
-from .encodings import ACTIVE_THRESHOLD, ROUTES, Decomposition, total_correlation_terms
+from .encodings import ACTIVE_THRESHOLD, ROUTES, Decomposition, residuals, total_correlation_terms
 from .estimate import Estimate
 from .mixture import LOG_2PI, log_weights
 from .moments import active_units as _count_active
@@ -499,11 +499,7 @@ def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 
     mean, cov = (_xp.to_host(a) for a in mixture_moments(w, m, v))
     var_of_means = _xp.to_host(_variance_of_means(w, m))
     dimwise, dim_err = dimwise_kl(mix, progress=bar("dimension-wise KL", mix.d))
-    sum_dim = float(dimwise.sum())
-    # independent draws for I(i; z), TC and KL(qbar || p): their standard errors add in quadrature
-    residual = Estimate.normal(avg - (mi.value + tc.value + sum_dim), float(np.hypot(mi.stderr, tc.stderr)), n_samples)
-    gap_residual = Estimate.normal(avg - (mi.value + kl_agg.value), float(np.hypot(mi.stderr, kl_agg.stderr)),
-                                   n_samples)
+    residual, gap_residual = residuals(avg, kl_agg, mi, tc, float(dimwise.sum()), n_samples)
     return Decomposition(
         n=mix.n, d=mix.d, avg_kl=avg, kl_aggregate=kl_agg, bounds=bounds, mutual_information=mi,
         log_n=math.log(mix.n), total_correlation=tc, residual=residual, gap_residual=gap_residual,

@@ -32,7 +32,7 @@ from .montecarlo import kl_monte_carlo, monte_carlo_expectation, mutual_informat
 from .quadrature import kl_quadrature_1d
 
 __all__ = ["ACTIVE_THRESHOLD", "ROUTES", "Decomposition", "decompose", "linear_vae_encodings",
-           "total_correlation_monte_carlo", "total_correlation_terms"]
+           "residuals", "total_correlation_monte_carlo", "total_correlation_terms"]
 
 #: A dimension is active when the variance of its means over examples exceeds this.
 ACTIVE_THRESHOLD = 0.01
@@ -112,10 +112,7 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
         if tick is not None:
             tick(1)
     tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", n_samples))
-    # independent draws: the standard errors add in quadrature
-    residual = Estimate.normal(avg - (mi.value + tc.value + float(dimwise.sum())), np.hypot(mi.stderr, tc.stderr),
-                               n_samples)
-    gap_residual = Estimate.normal(avg - (mi.value + kl_agg.value), np.hypot(mi.stderr, kl_agg.stderr), n_samples)
+    residual, gap_residual = residuals(avg, kl_agg, mi, tc, float(dimwise.sum()), n_samples)
     return Decomposition(
         n=mix.n, d=mix.d, avg_kl=avg, kl_aggregate=kl_agg, bounds=bounds, mutual_information=mi,
         log_n=float(np.log(mix.n)), total_correlation=tc, residual=residual,
@@ -125,6 +122,19 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
         dimwise_kl=dimwise, dimwise_error=dim_err, moment_matched_kl_per_dim=mm_per_dim,
         gap_residual=gap_residual, routes=dict(ROUTES),
     )
+
+
+def residuals(avg: float, kl_aggregate: Estimate, mutual_information: Estimate, total_correlation: Estimate,
+              dimwise_sum: float, n_samples: int) -> tuple[Estimate, Estimate]:
+    """The two checks of a :class:`Decomposition`: avg KL - (I + TC + Σ_j KL_j) and avg KL - (I + KL(q̄ || p)).
+
+    I, TC and KL(q̄ || p) come from independent draws, so their standard errors add in
+    quadrature; the quadrature error of Σ_j KL_j (``dimwise_sum``) is reported apart.
+    """
+    mi, tc, kl = mutual_information, total_correlation, kl_aggregate
+    residual = Estimate.normal(avg - (mi.value + tc.value + dimwise_sum), np.hypot(mi.stderr, tc.stderr), n_samples)
+    gap_residual = Estimate.normal(avg - (mi.value + kl.value), np.hypot(mi.stderr, kl.stderr), n_samples)
+    return residual, gap_residual
 
 
 def total_correlation_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *,
