@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ._xp import astype, device_of, finfo_name, full, is_foreign, namespace
 
-__all__ = ["as_real_array", "require_positive", "require_finite", "spread_to_variance", "normalize_weights",
+__all__ = ["anchor", "as_real_array", "require_positive", "require_finite", "spread_to_variance", "normalize_weights",
            "require_no_overflow", "require_sampling", "validate_mixture", "WEIGHT_SUM_TOLERANCE", "MAX_LOGVAR", "MAX_ABS_MEAN"]
 
 #: Weights must sum to one within this absolute tolerance before they are renormalized.
@@ -47,14 +47,15 @@ def _where(bad: NDArray[np.bool_]) -> str:
 def as_real_array(name: str, value: Any, *, ndim: int | None = None, min_ndim: int = 0, like: Any = None) -> Any:
     """``value`` as a real floating array; ``TypeError`` for non-numeric data, ``ValueError`` for bad shape.
 
-    numpy arrays, Python numbers and sequences become float64 numpy arrays, moved to the
-    namespace, device and dtype of ``like`` when ``like`` is another library's array.  Such
-    an array itself (a torch tensor) keeps its namespace, device and floating dtype
-    (detached from autograd); integers and booleans become float64 (or ``like``'s dtype).
+    Without ``like`` (or with a numpy ``like``) the result is a float64 numpy array (a torch
+    CPU tensor is converted).  When ``like`` is another library's array (a torch tensor),
+    numpy arrays, Python numbers and sequences move to its namespace, device and dtype, and
+    such an array itself keeps its namespace, device and floating dtype (detached from
+    autograd; integers and booleans become ``like``'s dtype).
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be numeric, got a string {value!r:.40}")
-    if is_foreign(value):
+    if is_foreign(value) and is_foreign(like):
         xp = namespace(value)
         arr = value.detach() if hasattr(value, "detach") else value
         if xp.isdtype(arr.dtype, "complex floating"):
@@ -62,7 +63,7 @@ def as_real_array(name: str, value: Any, *, ndim: int | None = None, min_ndim: i
         if not xp.isdtype(arr.dtype, "real floating"):
             if not xp.isdtype(arr.dtype, ("integral", "bool")):
                 raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
-            arr = xp.astype(arr, like.dtype if like is not None else xp.float64)
+            arr = xp.astype(arr, like.dtype)
     else:
         try:
             host = np.asarray(value)
@@ -82,6 +83,19 @@ def as_real_array(name: str, value: Any, *, ndim: int | None = None, min_ndim: i
     if arr.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {tuple(arr.shape)}")
     return arr
+
+
+def anchor(*values: Any) -> Any:
+    """The first of ``values`` that is another library's array (in a floating dtype), or None.
+
+    Passed as ``like`` to :func:`as_real_array`, it puts every argument of a computation in
+    that array's namespace and on its device.
+    """
+    first = next((a for a in values if is_foreign(a)), None)
+    if first is None:
+        return None
+    xp = namespace(first)
+    return first if xp.isdtype(first.dtype, "real floating") else xp.astype(first, xp.float64)
 
 
 def require_finite(name: str, arr: Any) -> Any:
@@ -161,17 +175,19 @@ def normalize_weights(weights: Any, n: int, *, name: str = "weights", like: Any 
 
 
 def validate_mixture(means: Any, var: Any = None, *, logvar: Any = None, weights: Any = None,
-                     names: tuple[str, str] | None = None, dtype: Any = None) -> tuple[Any, Any, Any]:
+                     names: tuple[str, str] | None = None, dtype: Any = None,
+                     on_device: bool = False) -> tuple[Any, Any, Any]:
     """Means (N, d), variances (N, d) and weights (N,) of a mixture, checked, in one namespace and dtype.
 
-    Exactly one of ``var`` and ``logvar``; uniform weights when ``weights`` is None.  The
-    namespace and device are those of ``means`` (numpy for numpy input); ``dtype`` the
-    working precision of that namespace (default float64).  ``names``, when given, name
-    the means and the spread given in messages (e.g. ``("mu", "logvar")``).
+    Exactly one of ``var`` and ``logvar``; uniform weights when ``weights`` is None.  Float64
+    numpy arrays, or with ``on_device`` arrays of the namespace and on the device of
+    ``means`` (a torch tensor stays where it is), ``dtype`` then being the working precision
+    of that namespace (default float64).  ``names``, when given, name the means and the
+    spread given in messages (e.g. ``("mu", "logvar")``).
     """
     mean_name = "means" if names is None else names[0]
     name, logname = ("var", "logvar") if names is None else (names[1], names[1])
-    m = as_real_array(mean_name, means, ndim=2)
+    m = as_real_array(mean_name, means, ndim=2, like=anchor(means, var, logvar, weights) if on_device else None)
     m = require_finite(mean_name, m if dtype is None else astype(m, dtype))
     v = spread_to_variance(var, logvar, name=name, logname=logname, like=m, dtype=m.dtype)
     if tuple(v.shape) != tuple(m.shape):

@@ -91,7 +91,8 @@ class DeviceMixture:
             import array_api_compat.numpy as xp
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-        m, v, w = validate_mixture(means, var, logvar=logvar, weights=weights, names=names, dtype=getattr(xp, dtype))
+        m, v, w = validate_mixture(means, var, logvar=logvar, weights=weights, names=names, dtype=getattr(xp, dtype),
+                                   on_device=True)
         return cls(m, v, w, xp)
 
     @classmethod

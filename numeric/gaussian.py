@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_real_array, require_finite, require_positive, spread_to_variance
-from ._xp import finfo_name, is_foreign, namespace
+from ._validate import anchor, as_real_array, require_finite, require_positive, spread_to_variance
+from ._xp import finfo_name, namespace
 
 __all__ = ["ratio_term", "kl_diag", "kl_diag_standard", "kl_full_standard", "entropy_diag"]
 
@@ -53,9 +53,7 @@ def kl_diag(mean1: ArrayLike, var1: ArrayLike, mean2: ArrayLike, var2: ArrayLike
     ndarray, shape (...)
     """
     xp = namespace(mean1, var1, mean2, var2)
-    like = next((a for a in (mean1, var1, mean2, var2) if is_foreign(a)), None)   # its device and dtype for all
-    if like is not None and not xp.isdtype(like.dtype, "real floating"):
-        like = xp.astype(like, xp.float64)
+    like = anchor(mean1, var1, mean2, var2)             # a tensor's namespace, device and dtype for all
     m1, m2 = (require_finite(n, as_real_array(n, a, min_ndim=1, like=like)) for n, a in (("mean1", mean1), ("mean2", mean2)))
     v1, v2 = (require_positive(n, as_real_array(n, a, min_ndim=1, like=like)) for n, a in (("var1", var1), ("var2", var2)))
     log_ratio = xp.log(v1) - xp.log(v2)
