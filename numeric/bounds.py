@@ -85,7 +85,8 @@ def _prepare(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.floa
 def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
     """D_ij = KL(q_i || q_j) for i in ``rows`` and every j, shape (len(rows), N).
 
-    ½ Σ_k [log v_jk - log v_ik + (v_ik + (m_ik - m_jk)²)/v_jk - 1].
+    ½ Σ_k [log v_jk - log v_ik + (v_ik + (m_ik - m_jk)²)/v_jk - 1]: the formula of
+    :func:`pairwise_distances`, evaluated by the compiled kernel.
     """
     return _pairwise_block(mix, rows)[0]
 
@@ -93,7 +94,8 @@ def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(No
 def pairwise_bhattacharyya(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
     """BD_ij for i in ``rows`` and every j, shape (len(rows), N).
 
-    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2.
+    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2: the formula
+    of :func:`pairwise_distances`, evaluated by the compiled kernel.
     """
     return _pairwise_block(mix, rows)[1]
 
