@@ -95,7 +95,9 @@ def anchor(*values: Any) -> Any:
     if first is None:
         return None
     xp = namespace(first)
-    return first if xp.isdtype(first.dtype, "real floating") else xp.astype(first, xp.float64)
+    if xp.isdtype(first.dtype, "real floating"):
+        return first
+    return xp.zeros((), dtype=xp.float64, device=device_of(first))       # its namespace and device, in float64
 
 
 def require_finite(name: str, arr: Any) -> Any:
