@@ -132,3 +132,34 @@ def panel_log_sums(rows, left, half, unit, m, h, c, lq, moments, top, sums):  # 
             sums[p, k, 0] = acc[k, 1]
             sums[p, k, 1] = acc[k, 2]
             sums[p, k, 2] = acc[k, 3]
+
+
+@njit(cache=True)
+def panel_walk(m, s, live, panels_per_sd, reach):  # pragma: no cover - compiled
+    """The edges of :func:`numeric.quadrature.panel_edges` for one row (m, s, live of shape (N,)), compiled:
+    the same rule and the same floating-point operations, two passes over the components per edge."""
+    n = m.shape[0]
+    lo = m - reach * s
+    hi = m + reach * s
+    width = s / panels_per_sd
+    x = np.inf
+    end = -np.inf
+    for i in range(n):
+        if live[i]:
+            x = min(x, lo[i])
+            end = max(end, hi[i])
+    if x == np.inf:
+        return np.zeros(1)
+    edges = [x]
+    while x < end:
+        step = np.inf
+        for i in range(n):
+            if live[i] and lo[i] <= x and hi[i] > x:
+                step = min(step, width[i])
+        limit = x + step
+        for i in range(n):
+            if live[i] and lo[i] > x and lo[i] < limit:
+                step = min(step, max(lo[i] - x, width[i]))
+        x = min(x + step, end)
+        edges.append(x)
+    return np.array(edges)

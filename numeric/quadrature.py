@@ -165,7 +165,7 @@ def _quadrature_1d(kind, prior, weights, means, variances, panels_per_sd, reach,
     block = max(1, min(256, 2**21 // max(n, 1)))
     for start in range(0, rows, block):
         stop = min(start + block, rows)
-        mix = _Rows.create(xp, w[start:stop], m[start:stop], v[start:stop], reach)
+        mix = _Rows.create(xp, w[start:stop], m[start:stop], v[start:stop])
         value[start:stop], error[start:stop] = _integrate(kind, prior, mix, panels_per_sd, reach, tol)
         if progress is not None:
             progress(stop - start)
@@ -195,7 +195,7 @@ class _Rows:
     c_max: NDArray[np.float64]        # (B,) largest |c_i|, on the host: the size that bounds rounding
 
     @classmethod
-    def create(cls, xp, w, m, v, reach):
+    def create(cls, xp, w, m, v):
         s = xp.sqrt(v)
         positive = w > 0
         narrow = (s < RESOLVABLE * xp.abs(m)) & positive
@@ -227,10 +227,23 @@ def panel_edges(m: Any, s: Any, live: Any, panels_per_sd: float, reach: float) -
     panel is covered by a panel wider than s/``panels_per_sd``: a component starting
     inside the step shortens it, to its own start when it is narrow, so a narrow
     component is never stepped over.  Gaps where no component lives are one panel each.
-    Rows that finish early repeat their last edge.  Works on numpy arrays and on any
-    array API namespace.
+    Rows that finish early repeat their last edge.  Works on numpy arrays (walked by the
+    compiled twin :func:`numeric._quadrature_kernel.panel_walk`) and on any array API namespace.
     """
     xp = _xp.namespace(m, s)
+    if xp is np:
+        from ._quadrature_kernel import panel_walk
+
+        rows = [panel_walk(np.ascontiguousarray(m[b], dtype=np.float64), np.ascontiguousarray(s[b], dtype=np.float64),
+                           np.ascontiguousarray(live[b], dtype=np.bool_), float(panels_per_sd), float(reach))
+                for b in range(m.shape[0])]
+        longest = max(r.size for r in rows)
+        return np.stack([np.concatenate([r, np.full(longest - r.size, r[-1])]) for r in rows])
+    return _panel_edges_xp(xp, m, s, live, panels_per_sd, reach)
+
+
+def _panel_edges_xp(xp: ModuleType, m: Any, s: Any, live: Any, panels_per_sd: float, reach: float) -> Any:
+    """:func:`panel_edges` in the array API standard: all rows walk together, one edge per step."""
     inf = math.inf
     width = s / panels_per_sd
     lo = xp.where(live, m - reach * s, xp.full_like(m, inf))
@@ -271,7 +284,7 @@ def _integrate(kind, prior, mix: _Rows, panels_per_sd, reach, tol):
         if mass is None:                                         # Σ ∫|f| over the first panels, per row
             mass = np.bincount(row, absolute, minlength=edges.shape[0])
         estimate = np.abs(kronrod - gauss)
-        # half of tol shared by width, half by ∫|f|: the shares of a row's final panels add up to at most tol
+        # half of tol shared by width, half by ∫|f|: the shares of a row's final panels add up to about tol
         share = 0.5 * tol * (width / np.where(length[row] > 0, length[row], 1.0)
                              + absolute / np.where(mass[row] > 0, mass[row], 1.0))
         done = (estimate <= share) | (estimate <= rounding) | (level == _MAX_HALVINGS)

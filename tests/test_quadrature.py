@@ -101,6 +101,18 @@ def test_no_panel_meeting_a_component_is_wider_than_its_rule(seed):
         assert np.all(right - left <= allowed * (1 + 1e-12) + rounding)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_walk_gives_the_array_api_walks_edges(seed):
+    rng = np.random.default_rng(10 + seed)
+    b, n = 3, 80
+    m, s = rng.normal(0, 3, (b, n)), np.exp(rng.normal(-1, 2, (b, n)))
+    live = rng.random((b, n)) < 0.8
+    live[2] = False                                                   # a row with nothing to integrate
+    compiled = quadrature.panel_edges(m, s, live, 0.125, 10.0)
+    generic = quadrature._panel_edges_xp(np, m, s, live, 0.125, 10.0)
+    np.testing.assert_array_equal(compiled, generic)
+
+
 def _evaluations(monkeypatch, f, *args):
     """(value, error, (node x component) pairs scored) of a quadrature call."""
     count = [0]
