@@ -147,8 +147,8 @@ def _table(results: dict) -> str:
               for key, row in results.get(group, {}).items() if "dimwise_stage" in row]
     if stages:
         lines += ["", "### Dimension-wise KL, every dimension by quadrature (memory-mapped VAE-like input)", "",
-                  "| N | d | seconds | per active dimension | per near-prior dimension | predicted by `kl_audit.cost` | "
-                  "largest error | load average |", "|---|---|---|---|---|---|---|---|"]
+                  "| N | d | seconds | per active dimension | per near-prior dimension | "
+                  "predicted by `kl_audit.cost` | largest error | load average |", "|---|---|---|---|---|---|---|---|"]
         for key, stage in stages:
             n, d = json.loads(key)
             r = stage.get("result")

@@ -234,9 +234,9 @@ def panel_edges(m: Any, s: Any, live: Any, panels_per_sd: float, reach: float) -
     if xp is np:
         from ._quadrature_kernel import panel_walk
 
-        rows = [panel_walk(np.ascontiguousarray(m[b], dtype=np.float64), np.ascontiguousarray(s[b], dtype=np.float64),
-                           np.ascontiguousarray(live[b], dtype=np.bool_), float(panels_per_sd), float(reach))
-                for b in range(m.shape[0])]
+        contiguous = lambda a, dtype: np.ascontiguousarray(a, dtype=dtype)  # noqa: E731
+        rows = [panel_walk(contiguous(m[b], np.float64), contiguous(s[b], np.float64), contiguous(live[b], np.bool_),
+                           float(panels_per_sd), float(reach)) for b in range(m.shape[0])]
         longest = max(r.size for r in rows)
         return np.stack([np.concatenate([r, np.full(longest - r.size, r[-1])]) for r in rows])
     return _panel_edges_xp(xp, m, s, live, panels_per_sd, reach)
@@ -318,7 +318,7 @@ def _panels(kind, prior, mix: _Rows, row, left, width):
     if bool(mix.xp.any(mix.narrow)):                                      # the outer sum over live ones only
         live_c = mix.xp.where(mix.live, mix.c, mix.xp.full_like(mix.c, -math.inf))
         top, sums = _log_sums(mix, row, left, half, live_c, moments=kind == "mi")
-    log_p = _log_prior(prior, left[:, None], half[:, None] * (_NODES + 1.0)) if kind == "kl" else None          # (P, 21)
+    log_p = _log_prior(prior, left[:, None], half[:, None] * (_NODES + 1.0)) if kind == "kl" else None  # (P, 21)
     f, rounding = _integrand(kind, log_p, top, sums, logq, _relative_rounding(mix, row, top))
     return half * (f @ _KRONROD), half * (f @ _GAUSS), half * (np.abs(f) @ _KRONROD), half * (rounding @ _KRONROD)
 
