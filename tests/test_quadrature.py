@@ -263,3 +263,18 @@ def test_torch_tensors_give_numpys_values():
     t_mi, _ = mutual_information_quadrature_1d(torch.as_tensor(w), torch.as_tensor(m[:, 0]), torch.as_tensor(v[:, 0]))
     n_mi, _ = mutual_information_quadrature_1d(w, m[:, 0], v[:, 0])
     assert float(t_mi) == pytest.approx(float(n_mi), rel=1e-12, abs=1e-14)
+
+
+def test_numpy_input_needs_neither_torch_nor_array_api_compat():
+    """The core install: numpy arrays go through the compiled kernel; importing numeric loads neither extra."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['array_api_compat'] = None\n"       # importing it now raises ImportError
+            "import numeric\n"
+            "v, e = numeric.kl_quadrature_1d([0.5, 0.5], [-1.0, 1.0], [0.2, 0.3])\n"
+            "assert 'torch' not in sys.modules\n"
+            "print(float(v), float(e))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    value, error = map(float, out.stdout.split())
+    assert value > 0 and error < 1e-8
