@@ -161,8 +161,12 @@ def test_a_narrow_component_far_from_the_rest(var):
 # --- the error covers the true error -------------------------------------------------------------
 
 def _mp_integrals(w, m, v, prior=(0.0, 1.0)):
-    """KL(q̄ || p) and I(i; z) to 30 digits by mpmath, on breakpoints at every m_i + k s_i."""
-    mpmath.mp.dps = 30
+    """KL(q̄ || p) and I(i; z) to 20 digits by mpmath, on breakpoints at m_i + k s_i, |k| in {0, 1, 3, 6, 12}."""
+    with mpmath.workdps(20):
+        return _mp_integrals_here(w, m, v, prior)
+
+
+def _mp_integrals_here(w, m, v, prior):
     w, m, v = ([mpmath.mpf(float(t)) for t in a] for a in (w, m, v))
     s = [mpmath.sqrt(t) for t in v]
     pm, pv = (mpmath.mpf(t) for t in prior)
@@ -180,7 +184,7 @@ def _mp_integrals(w, m, v, prior=(0.0, 1.0)):
         return sum(qi * mpmath.log(qi / (wi * qbar)) for qi, wi in zip(q, w) if qi > 0)
 
     live = [i for i in range(len(w)) if w[i] > 0]
-    points = sorted({float(m[i] + k * s[i]) for i in live for k in range(-12, 13)})
+    points = sorted({float(m[i] + k * s[i]) for i in live for k in (-12, -6, -3, -1, 0, 1, 3, 6, 12)})
     return (float(mpmath.quad(kl, points)), float(mpmath.quad(mi, points)))
 
 
@@ -194,7 +198,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_reported_errors_cover_the_error_against_30_digits(case):
+def test_reported_errors_cover_the_error_against_20_digits(case):
     w, m, v = (np.array(a) for a in CASES[case])
     kl_ref, mi_ref = _mp_integrals(w, m, v)
     kl, kl_err = kl_quadrature_1d(w, m, v)
@@ -204,7 +208,7 @@ def test_reported_errors_cover_the_error_against_30_digits(case):
     assert kl_err < 1e-8 and mi_err < 1e-8
 
 
-def test_a_prior_other_than_the_standard_one_against_30_digits():
+def test_a_prior_other_than_the_standard_one_against_20_digits():
     w, m, v = np.array([0.3, 0.7]), np.array([-1.0, 2.0]), np.array([0.5, 0.05])
     kl_ref, _ = _mp_integrals(w, m, v, prior=(0.5, 3.0))
     kl, err = kl_quadrature_1d(w, m, v, prior=Prior(0.5, 3.0))
@@ -248,7 +252,7 @@ def test_torch_tensors_give_numpys_values():
     from numeric import device as dev
 
     rng = np.random.default_rng(11)
-    n, d = 500, 3
+    n, d = 200, 3
     m = rng.normal(size=(n, d))
     v = np.exp(rng.normal(-2, 0.8, (n, d)))
     v[4, 1] = 1e-24                                       # one narrow component, integrated in its own coordinate
