@@ -452,7 +452,6 @@ def total_correlation_monte_carlo(mix: DeviceMixture, n_samples: int, rng: np.ra
     return _expectation(mix, n_samples, rng, f, level=level, chunk_samples=chunk_samples, progress=progress)
 
 
-
 def dimwise_kl(mix: DeviceMixture, *, panels_per_sd: float = 0.125, reach: float = 10.0,
                tol: float = DEFAULT_TOLERANCE, progress: Callable[[int], None] | None = None
                ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
