@@ -178,21 +178,30 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
 
 
 # --- reduction: opaque atoms, rewriting, sign ---------------------------------------------------------
-def _opaque(expr: sp.Basic) -> sp.Basic:
+def _opaque(expr: sp.Basic, prior: tuple = ()) -> sp.Basic:
     """Cached :func:`_opaque_uncached` (the congruence classes of an expression's atoms are found once)."""
-    return _opaque_cached(expr, _REWRITE[-1])
+    return _opaque_cached(expr, _REWRITE[-1], prior)[0]
+
+
+def _opaque_classes(expr: sp.Basic, prior: tuple = ()) -> tuple[sp.Basic, tuple]:
+    """:func:`_opaque` and the representatives of its classes, in the order of their numbers."""
+    return _opaque_cached(expr, _REWRITE[-1], prior)
 
 
 @functools.lru_cache(maxsize=4096)
-def _opaque_cached(expr: sp.Basic, rules: tuple) -> sp.Basic:
-    return _opaque_uncached(expr)
+def _opaque_cached(expr: sp.Basic, rules: tuple, prior: tuple) -> tuple[sp.Basic, tuple]:
+    return _opaque_uncached(expr, prior)
 
 
-def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
+def _opaque_uncached(expr: sp.Basic, prior: tuple = ()) -> tuple[sp.Basic, tuple]:
     """Integrals and opaque objects (KL ...) become reserved functions of their free symbols.
 
     Two atoms share one function only when congruent: same class and limits,
     arguments that reduce to the same thing.  Algebra can cancel them but never look inside.
+    ``prior`` are the representatives of classes numbered by an earlier pass over a form of the same
+    expression (whose reserved functions it may still contain): their numbers are kept, and a new class
+    gets a new number, so an atom never takes the function of an unrelated atom of the earlier pass.
+    Returns the expression and the representatives of every class.
     """
     outer: list[sp.Basic] = []
 
@@ -203,7 +212,7 @@ def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
             for a in e.args:
                 collect(a)
     collect(expr)
-    classes, mapping = [], {}
+    classes, mapping = list(prior), {}
     for a in outer:
         if a in mapping:
             continue
@@ -215,7 +224,7 @@ def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
         inner = a.function if isinstance(a, sp.Integral) else a.args[0] if a.is_real is None else a
         real = inner.is_real is True and all(lim[0].is_real for lim in getattr(a, "limits", ()))
         mapping[a] = sp.Function(f"{RESERVED}{_SECRET}_{k}{'r' if real else 'c'}", real=real)(*args)
-    return expr.xreplace(mapping)
+    return expr.xreplace(mapping), tuple(classes)
 
 
 def _congruent(a: sp.Basic, b: sp.Basic) -> bool:
@@ -273,10 +282,11 @@ def _candidates(expr: sp.Expr, rules: tuple):
     for strategy in _STRATEGIES:
         for form in ((expr,) if not rules else (expr, _rewrite(expr, rules))):
             try:
-                r = strategy(_opaque(form))
+                first, classes = _opaque_classes(form)
+                r = strategy(first)
                 yield r
-                if rules:
-                    yield strategy(_opaque(_rewrite(r, rules)))
+                if rules:  # one numbering of the classes across both passes
+                    yield strategy(_opaque(_rewrite(r, rules), classes))
             except ProofError:
                 raise
             except Exception:  # noqa: BLE001 - a failure inside sympy only means "not shown"

@@ -955,6 +955,32 @@ def expectations_identified_through_their_point():
     return thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(z, 3)})
 
 
+# --- opaque atoms: one numbering of their classes across the passes around a hypothesis rewrite --------
+def _kl_from(var):
+    return KL(sp.Lambda(z, gaussian_pdf(z, s, var)), sp.Lambda(z, PHI))
+
+
+@attack("names", r"step \(1\): algebra: .*does not reduce to 0")
+def an_atom_from_a_hypothesis_takes_the_function_of_another():
+    """Under x = KL(N(s, 2) || N(0, 1)), KL(N(s, 1) || N(0, 1)) = x is false; the KL term the rewrite brings in
+    must not take the reserved function of the unrelated KL term made opaque before it (both depend on s alone)."""
+    st = sp.Eq(_kl_from(1), x)
+    return thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(x, _kl_from(2))})
+
+
+@attack("names", r"step \(1\): algebra: .*does not reduce to 0")
+def an_integral_from_a_hypothesis_takes_the_function_of_another():
+    """The same for integrals: under x = ∫ s exp(-2 z²), ∫ s exp(-z²) = x is false (√π s vs √(π/2) s)."""
+    st = sp.Eq(sp.Integral(s * sp.exp(-z**2), R), x)
+    return thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(x, sp.Integral(s * sp.exp(-2 * z**2), R))})
+
+
+def test_an_atom_from_a_hypothesis_still_meets_its_own_class():
+    """The rewrite's atom and a congruent atom of the goal are one class: x = KL(..) gives KL(..) = x."""
+    st = sp.Eq(_kl_from(1), x)
+    thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(x, _kl_from(1))}).check([], witness=False)
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
