@@ -851,6 +851,39 @@ def _freeze(v):
     raise ProofError(f"an axiom argument must be a sympy object, a number or a list of them, got {type(v).__name__}")
 
 
+def _bound_variables(e: sp.Basic) -> set:
+    """The variables bound anywhere in ``e``: of sums, products, integrals, lambdas and expectations."""
+    out = set()
+    for b in sp.sympify(e).atoms(sp.concrete.expr_with_limits.ExprWithLimits, sp.Lambda, GaussianExpectation):
+        out |= set(b.signature) if isinstance(b, sp.Lambda) else b.bound_symbols if \
+            isinstance(b, GaussianExpectation) else {lim[0] for lim in b.limits}
+    return out
+
+
+def _captured(inst: sp.Basic, args: Mapping) -> str:
+    """'' unless a variable bound in an axiom's instance (or its side conditions) is free in a lambda argument.
+
+    A schema applies its lambda arguments inside the sums and integrals it builds (``a(j)`` under
+    ``Sum(.., (j, 1, n))``, ``g(z)`` under the integral over ``z``); a free symbol of the lambda named like
+    such a bound variable would be captured.  Every bound variable of the instance must therefore be free
+    in no lambda argument (a bound variable is renamed, never captured).
+    """
+    def lambdas(v):
+        if isinstance(v, sp.Lambda):
+            yield v
+        elif isinstance(v, tuple):
+            for x in v:
+                yield from lambdas(x)
+    bound = _bound_variables(inst)
+    for name, value in args.items():
+        for lam in lambdas(value):
+            clash = sorted(map(str, lam.free_symbols & bound))
+            if clash:
+                return (f"the argument {name} = {lam} has the free symbol(s) {', '.join(clash)}, bound in the "
+                        "instance: applying it there would capture them; rename the bound variable")
+    return ""
+
+
 def _by_axiom(ctx, rel, why):
     ax = why.axiom
     if not any(ax is a for a in _AXIOMS):
@@ -874,6 +907,9 @@ def _by_axiom(ctx, rel, why):
     except Exception as exc:  # noqa: BLE001
         ctx.fail(f"{ax.name}: the arguments do not fit the schema ({type(exc).__name__}: {exc})")
     _clean(inst, f"{ctx.name}, step ({ctx.step}): axiom instance")
+    captured = _captured(sp.Tuple(inst, *(c.args[0] for c in conds if c.kind == "holds")), args)
+    if captured:
+        ctx.fail(f"{ax.name}: {captured}")
     if not _same_relation(rel, inst):
         ctx.fail(f"does not match {ax.name}: expected {inst}")
     for c in conds:

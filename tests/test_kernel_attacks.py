@@ -981,6 +981,45 @@ def test_an_atom_from_a_hypothesis_still_meets_its_own_class():
     thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(x, _kl_from(1))}).check([], witness=False)
 
 
+# --- capture: a lambda argument applied under a binder the schema builds --------------------------------
+_jp = sp.Symbol("j", integer=True, positive=True)
+_kp = sp.Symbol("k", integer=True, positive=True)
+
+
+@attack("axiom", r"step \(1\): a sum of one term: the argument f = .* has the free symbol\(s\) j, bound in the instance")
+def sum_one_term_capturing_its_index():
+    """f = (k -> j + t) is constant in k; under the schema's sum over j its free j would be bound: 1 + t = j + t."""
+    st = sp.Eq(sp.Sum(_jp + t, (_jp, 1, 1)), _jp + t)
+    return thm(st, Step("1", st, ByAxiom(ax.SUM_ONE_TERM, f=sp.Lambda(_kp, _jp + t), j=_jp, lo=sp.Integer(1))))
+
+
+@attack("axiom", r"step \(1\): splitting off the last term .*: the argument f = .* free symbol\(s\) j, bound")
+def sum_last_term_capturing_its_index():
+    st = sp.Eq(sp.Sum(_jp + t, (_jp, 1, n + 1)), sp.Sum(_jp + t, (_jp, 1, n)) + _jp + t)
+    return thm(st, Step("1", st, ByAxiom(ax.SUM_LAST_TERM, f=sp.Lambda(_kp, _jp + t), j=_jp, lo=sp.Integer(1), n=n)))
+
+
+@attack("axiom", r"step \(1\): a term of a sum .*: the argument a = .* free symbol\(s\) j, bound in the instance")
+def term_below_sum_capturing_its_index():
+    """a = (k -> j + e^t) >= 0: a(1) <= sum_{j=1}^1 a(j) would read j + e^t <= 1 + e^t for every j."""
+    st = sp.Le(_jp + sp.exp(t), sp.Sum(_jp + sp.exp(t), (_jp, 1, 1)), evaluate=False)
+    return thm(st, Step("1", st, ByAxiom(ax.TERM_BELOW_SUM, a=sp.Lambda(_kp, _jp + sp.exp(t)), i=sp.Integer(1),
+                                         j=_jp, n=sp.Integer(1))))
+
+
+@attack("axiom", r"step \(1\): definition of the KL divergence: the argument g = .* free symbol\(s\) z, bound")
+def kl_definition_capturing_the_variable():
+    """g = N(z, 1) as a density in x: under the integral over f's variable z, g(z) = N(z; z, 1) would be a
+    constant, and KL(N(0, 1) || N(z, 1)) (= z²/2) would be -1/2, below Gibbs' bound 0."""
+    f, g = sp.Lambda(z, PHI), sp.Lambda(x, gaussian_pdf(x, z, 1))
+    integral = sp.Integral(PHI * sp.log(PHI * sp.sqrt(2 * sp.pi)), R)
+    goal = sp.Ge(sp.Rational(-1, 2), 0, evaluate=False)
+    return thm(goal, Step("1", sp.Eq(KL(f, g), integral), ByAxiom(ax.KL_DEFINITION, f=f, g=g)),
+               Step("2", sp.Eq(integral, sp.Rational(-1, 2)), Integrate()),
+               Step("3", sp.Ge(KL(f, g), 0), ByAxiom(ax.GIBBS, f=f, g=g)),
+               Step("4", goal, Combine("3", ("1", -1), ("2", -1))))
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
