@@ -691,10 +691,14 @@ def _by_theorem(ctx, rel, why):
         need = sp.Eq(inst(lhs), inst(rhs))
         if not ctx.knows(need):
             ctx.fail(f"definition {lhs} = {rhs} of {thm.name!r} does not hold for the substituted values: {need}")
-    stated = set().union(*(e.free_symbols for e in (*thm.conclusions, *thm.hypotheses.values(), *thm.definitions)))
+    stated = set().union(*(sp.sympify(e).free_symbols for e in (
+        *thm.conclusions, *thm.hypotheses.values(), *thm.definitions, *thm.definitions.values(),
+        *(b for bounds in thm.ranges.values() for b in bounds))))
     for idx, (lo, hi) in thm.ranges.items():
         if idx in stated and not ctx.in_range(inst(idx), inst(lo), inst(hi)):
             ctx.fail(f"index {inst(idx)} is not provably in {inst(lo)}..{inst(hi)} as {thm.name!r} requires")
+        if idx not in stated and not is_nonnegative(inst(hi) - inst(lo)):  # 'for every idx in lo..hi': not vacuous
+            ctx.fail(f"the range {inst(lo)}..{inst(hi)} of {idx} in {thm.name!r} is not provably nonempty")
     if not 0 <= why.part < len(thm.conclusions):
         ctx.fail(f"{thm.name!r} has no conclusion number {why.part}")
     instance = inst(thm.conclusions[why.part])

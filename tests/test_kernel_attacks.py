@@ -1020,6 +1020,40 @@ def kl_definition_capturing_the_variable():
                Step("4", goal, Combine("3", ("1", -1), ("2", -1))))
 
 
+# --- citing: the ranges of indices named only in a definition's value or another range's bound ---------
+_ip = sp.Symbol("i", integer=True, positive=True)
+_np = sp.Symbol("n", integer=True, positive=True)
+
+
+@attack("cite", r"step \(1\): index 6 is not provably in 1..1 as 'term_le_sum' requires")
+def citing_with_an_index_only_in_a_definition():
+    """y := i + e^t with 1 <= i <= n gives y <= sum_{j=1}^n (j + e^t); cited at n = 1, i = 6: 6 + e^t <= 1 + e^t."""
+    yv, c = sp.Symbol("y", real=True), sp.exp(t)
+    total = sp.Sum(_jp + c, (_jp, 1, _np))
+    lemma = Theorem(name="term_le_sum", title="l", conclusion=sp.Le(yv, total), ranges={_ip: (1, _np)},
+                    definitions={yv: _ip + c}, steps=[
+                        Step("1", sp.Le(_ip + c, total), ByAxiom(ax.TERM_BELOW_SUM, a=sp.Lambda(_kp, _kp + c), i=_ip,
+                                                                 j=_jp, n=_np)),
+                        Step("2", sp.Le(yv, total), Combine("1"))])
+    st = sp.Le(6 + c, sp.Sum(_jp + c, (_jp, 1, 1)), evaluate=False)
+    return thm(st, Step("1", st, ByTheorem(lemma, {_np: sp.Integer(1), _ip: sp.Integer(6), yv: 6 + c}))), \
+        proved(lemma)
+
+
+@attack("cite", r"step \(1\): index 5 is not provably in 1..1 as 'range_bound' requires")
+def citing_with_an_index_only_in_a_range_bound():
+    """i <= n and n in 1..1 give i <= 1; n occurs only in i's range, yet citing at i = n = 5 must check n's range."""
+    a = sp.Lambda(_kp, _kp)
+    lemma = Theorem(name="range_bound", title="l", conclusion=sp.Le(_ip, 1), ranges={_ip: (1, _np), _np: (1, 1)},
+                    steps=[Step("1", sp.Le(_np, sp.Sum(_jp, (_jp, 1, 1))),
+                                ByAxiom(ax.TERM_BELOW_SUM, a=a, i=_np, j=_jp, n=sp.Integer(1))),
+                           Step("2", sp.Le(_ip, sp.Sum(_jp, (_jp, 1, _np))),
+                                ByAxiom(ax.TERM_BELOW_SUM, a=a, i=_ip, j=_jp, n=_np)),
+                           Step("3", sp.Le(_ip, 1), Combine("2", ("1", (_np + 2) / 2)))])
+    st = sp.Le(5, 1, evaluate=False)
+    return thm(st, Step("1", st, ByTheorem(lemma, {_ip: sp.Integer(5), _np: sp.Integer(5)}))), proved(lemma)
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
