@@ -125,7 +125,8 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
     Keys: symbols (value an expression), indexed bases or undefined function
     classes (value a ``Lambda`` or another base/class).  A bound variable of a
     sum, integral or lambda that would capture a free symbol of a value is
-    renamed first; ``check(var, arg)`` vets every lambda application.
+    renamed first; ``check(var, arg)`` vets every lambda application: it raises to
+    refuse it, or returns False to leave the application as it is (unexpanded).
     """
     mapping = dict(mapping)
     if not mapping:
@@ -137,7 +138,8 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             raise ProofError(f"{lam} takes {len(lam.signature)} arguments, given {len(args)}")
         if check:
             for var, arg in zip(lam.signature, args):
-                check(var, arg)
+                if check(var, arg) is False:
+                    return None
         return subst(lam.expr, dict(zip(lam.signature, args)), check)
 
     def walk(x: sp.Basic, m: dict) -> sp.Basic:
@@ -148,10 +150,12 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             return v
         if isinstance(x, sp.Indexed) and x.base in m:
             v, idx = m[x.base], [walk(a, m) for a in x.indices]
-            return app(v, idx) if isinstance(v, sp.Lambda) else v[tuple(idx)]
+            out = app(v, idx) if isinstance(v, sp.Lambda) else v[tuple(idx)]
+            return x.base[tuple(idx)] if out is None else out
         if isinstance(x, _APPLIED) and type(x) in m:
             v, args = m[type(x)], [walk(a, m) for a in x.args]
-            return app(v, args) if isinstance(v, sp.Lambda) else v(*args)
+            out = app(v, args) if isinstance(v, sp.Lambda) else v(*args)
+            return x.func(*args) if out is None else out
         if isinstance(x, sp.Derivative) and set(x.variables) & set(m):
             raise ProofError(f"cannot substitute the variable of the derivative {x}")
         if isinstance(x, GaussianExpectation):  # the point is bound: renamed, never substituted
@@ -273,9 +277,18 @@ _STRATEGIES = (lambda e: e, sp.expand, lambda e: sp.expand_log(sp.expand(e), for
 _REWRITE: list[tuple] = [()]  # rewrite rules of the theorem being checked (a stack)
 
 
+def _in_domain(var: sp.Symbol, arg: sp.Basic) -> bool:
+    """``arg`` has every assumption of ``var`` by sympy's assumptions (a defined function unfolds only there)."""
+    return all(getattr(arg, f"is_{k}", None) == v for k, v in var.assumptions0.items() if v is not None)
+
+
 def _rewrite(e: sp.Basic, rules: tuple) -> sp.Basic:
-    """Definitions and hypotheses applied left to right, capture-free (symbols, functions through subst)."""
-    return subst(e, dict(rules)) if rules else e
+    """Definitions and hypotheses applied left to right, capture-free (symbols, functions through subst).
+
+    A function defined as f(x) := e is checked, and so holds, only at arguments with x's assumptions: an
+    application at any other argument stays f(..), a value about which only f's own assumptions are known.
+    """
+    return subst(e, dict(rules), _in_domain) if rules else e
 
 
 def _candidates(expr: sp.Expr, rules: tuple):
@@ -1018,6 +1031,9 @@ def _check_definitions(ctx: _Ctx) -> list[tuple]:
             rules.append((lhs, rhs))
         else:
             lam = sp.Lambda(lhs.args, rhs)
+            if lam.signature != lhs.args:  # sympy makes Lambda(x, x) Lambda(_x, _x): x's assumptions are lost
+                ctx.fail(f"definition of {lhs}: a function defined as its own variable is that variable; "
+                         "use the variable")
             ctx.admits(lhs, rhs)
             if issubclass(head, Density):
                 ctx.is_density(sp.Lambda(lhs.args[-1:], rhs), f"definition of {lhs}")

@@ -1054,6 +1054,25 @@ def citing_with_an_index_only_in_a_range_bound():
     return thm(st, Step("1", st, ByTheorem(lemma, {_ip: sp.Integer(5), _np: sp.Integer(5)}))), proved(lemma)
 
 
+# --- definitions of functions: unfolded only where they were checked -----------------------------------
+@attack("definition", r"step \(2\): does not follow strictly from 1; remainder .*f\(-1\)")
+def a_defined_function_unfolded_outside_its_domain():
+    """f(x) := 2x for x > 0, f declared positive: f(-1) > 0 by the declaration, and f(-1) must not unfold to -2."""
+    xp, F = sp.Symbol("x", positive=True), sp.Function("f", positive=True)
+    goal = sp.Gt(-2 + t, t, evaluate=False)
+    return thm(goal, Step("1", sp.Gt(F(-1) + t, t, evaluate=False), Algebra()), Step("2", goal, Combine("1")),
+               definitions={F(xp): 2 * xp})
+
+
+@attack("definition", r"step \(statement\): definition of f\(x\): a function defined as its own variable")
+def a_function_defined_as_its_own_variable():
+    """sympy turns Lambda(x, x) into Lambda(_x, _x), losing x > 0: f(x) := x would unfold f(-1) to -1."""
+    xp, F = sp.Symbol("x", positive=True), sp.Function("f", positive=True)
+    goal = sp.Gt(-1 + t, t, evaluate=False)
+    return thm(goal, Step("1", sp.Gt(F(-1) + t, t, evaluate=False), Algebra()), Step("2", goal, Combine("1")),
+               definitions={F(xp): xp})
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
