@@ -381,7 +381,8 @@ class _Ctx:
         self.axioms: list = []
         self.step = "statement"
         self.pinned = set().union(*(h.free_symbols for h in hypotheses.values()),
-                                  *(_def_free(l, r) for l, r in definitions.items()))
+                                  *(_def_free(l, r) for l, r in definitions.items()),
+                                  *(sp.sympify(b).free_symbols for bounds in ranges.values() for b in bounds))
 
     def fail(self, why: str):
         raise ProofError(f"{self.name}, step ({self.step}): {why}")
@@ -443,8 +444,8 @@ class _Ctx:
         if not isinstance(i, sp.Symbol) or i.is_integer is not True:
             self.fail(f"{what}: the summation index {i} is not an integer symbol")
         if i in self.pinned:
-            self.fail(f"{what}: the index {i} is pinned down by a hypothesis or definition; "
-                      "a fact about one index cannot be summed")
+            self.fail(f"{what}: the index {i} is pinned down by a hypothesis, a definition or the bound of an "
+                      "index range; a fact about one index cannot be summed")
         if _index_problem(i, lo):
             self.fail(f"{what}: {_index_problem(i, lo)}")
         if i in sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols:

@@ -1073,6 +1073,18 @@ def a_function_defined_as_its_own_variable():
                definitions={F(xp): xp})
 
 
+# --- summation over an index that bounds another index's range -----------------------------------------
+@attack("sum", r"step \(3\): summing '2': the index n is pinned down by .*the bound of an index range")
+def summing_over_the_bound_of_a_range():
+    """i + c <= sum_{j<=n} (j + c) needs i <= n; summed over n = 1..1 it would claim i + c <= 1 + c for all i <= n."""
+    c = sp.exp(t)
+    st1 = sp.Le(_ip + c, sp.Sum(_jp + c, (_jp, 1, _np)))
+    st2 = sp.Le(_ip + c, _np * (_np + 1) / 2 + _np * c)
+    st3 = sp.Le(_ip + c, 1 + c, evaluate=False)
+    return thm(st3, Step("1", st1, ByAxiom(ax.TERM_BELOW_SUM, a=sp.Lambda(_kp, _kp + c), i=_ip, j=_jp, n=_np)),
+               Step("2", st2, Combine("1")), Step("3", st3, Combine(("2", 1, (_np, 1, 1)))), ranges={_ip: (1, _np)})
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
