@@ -77,6 +77,11 @@ def _clean(e: Any, what: str) -> None:
                              "functions, densities, KL and expectations); sympy's closed forms for it are not trusted")
         if any(n.startswith(RESERVED) for n in _names(x)):
             raise ProofError(f"{what}: a name starting with {RESERVED!r} is reserved for the kernel")
+        unknown = sorted({type(b).__name__ for b in sp.preorder_traversal(x) if isinstance(b, _UNKNOWN_BINDERS)
+                          or (getattr(b, "bound_symbols", None) and not isinstance(b, _BINDERS))})
+        if unknown:
+            raise ProofError(f"{what}: {', '.join(unknown)} binds a variable in a way the kernel's substitution does "
+                             "not know; evaluate it or write it as a sum, integral or lambda")
         for s in x.atoms(sp.Sum, sp.Product):
             for i, *bounds in s.limits:
                 if len(bounds) != 2 or _index_problem(i, bounds[0]):
@@ -87,6 +92,12 @@ def _clean(e: Any, what: str) -> None:
                         (v.is_positive or v.is_nonnegative) and sp.sympify(bounds[0]).is_nonnegative)):
                     raise ProofError(f"{what}: the integration variable {v} of {s} must be real with no "
                                      "assumption its range violates")
+
+
+#: The expressions that bind variables and that :func:`subst` renames apart (derivatives are refused there).
+_BINDERS = (sp.concrete.expr_with_limits.ExprWithLimits, sp.Lambda, GaussianExpectation)
+#: Expressions that bind a variable without saying so in ``bound_symbols``, or substitute one: refused.
+_UNKNOWN_BINDERS = (sp.Subs, sp.Limit, sp.Order)
 
 
 def _extra(s: sp.Symbol) -> set:
@@ -158,6 +169,12 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             return x.func(*args) if out is None else out
         if isinstance(x, sp.Derivative) and set(x.variables) & set(m):
             raise ProofError(f"cannot substitute the variable of the derivative {x}")
+        if isinstance(x, sp.Derivative):  # d/dv binds v and evaluates at v: no value may bring a v in
+            used = [v for k, v in m.items() if isinstance(v, sp.Basic) and (
+                any(type(f) is k for f in x.atoms(*_APPLIED)) if isinstance(k, type) else x.has(k))]
+            if set(x.variables) & set().union(*(v.free_symbols for v in used)):
+                raise ProofError(f"cannot substitute into the derivative {x} a value containing its variable "
+                                 f"({', '.join(f'{k} -> {v}' for k, v in m.items() if v in used)})")
         if isinstance(x, GaussianExpectation):  # the point is bound: renamed, never substituted
             h, point, mean, cov = x.args
             inner = {k: v for k, v in m.items() if isinstance(k, type) or not (k.free_symbols & x.bound_symbols)}
@@ -1075,7 +1092,12 @@ def prove(source: Any, name: str, conclusions: Sequence, steps: Sequence, hypoth
                 ctx.fail(f"{step.statement} is not a relation")
             _clean(step.statement, f"{name}, step ({step.label})")
             start = time.perf_counter()
-            status, detail = RULES[type(step.why)](ctx, step.statement, step.why)
+            try:
+                status, detail = RULES[type(step.why)](ctx, step.statement, step.why)
+            except ProofError as exc:  # a refusal deep in substitution or reduction: name the step
+                if str(exc).startswith(f"{name}, step"):
+                    raise
+                ctx.fail(str(exc))
             results.append(StepResult(step.label, status, detail, time.perf_counter() - start))
             ctx.facts[step.label] = step.statement
         ctx.step = "conclusion"

@@ -1085,6 +1085,35 @@ def summing_over_the_bound_of_a_range():
                Step("2", st2, Combine("1")), Step("3", st3, Combine(("2", 1, (_np, 1, 1)))), ranges={_ip: (1, _np)})
 
 
+# --- binders the substitution does not rename: refused -----------------------------------------------
+@attack("names", r"step \(statement\): Subs binds a variable")
+def substitution_captured_by_a_subs():
+    """Subs(y x, x, 1) = y; citing it with y -> x would give Subs(x x, x, 1) = x, i.e. 1 = x."""
+    st = sp.Eq(sp.Subs(y * x, x, 1) + t, y + t)
+    return thm(st, Step("1", st, Algebra()))
+
+
+@attack("names", r"step \(statement\): Limit binds a variable")
+def substitution_captured_by_a_limit():
+    st = sp.Eq(sp.Limit(y * x, x, 1) + t, y + t)
+    return thm(st, Step("1", st, Algebra()))
+
+
+@attack("names", r"step \(1\): cannot substitute into the derivative Derivative\(x\*y, x\) a value containing its var")
+def substitution_captured_by_a_derivative():
+    """d/dx (y x) = y; citing it with y -> x would give d/dx (x x) = x, i.e. 2x = x."""
+    lemma = simple(sp.Eq(sp.Derivative(y * x, x) + t, y + t))
+    st = sp.Eq(sp.Derivative(x * x, x) + t, x + t)
+    return thm(st, Step("1", st, ByTheorem(lemma, {y: x}))), proved(lemma)
+
+
+@attack("names", r"step \(1\): cannot substitute into the derivative Derivative\(x\*y, x\) a value containing its var")
+def a_hypothesis_rule_captured_by_a_derivative():
+    """Under y = x, d/dx (y x) is y = x, not d/dx (x x) = 2x."""
+    st = sp.Eq(sp.Derivative(y * x, x), 2 * x)
+    return thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(y, x)})
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
