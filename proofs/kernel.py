@@ -21,6 +21,7 @@ from typing import Any
 import weakref
 
 import sympy as sp
+from sympy.core.assumptions import _assume_defined
 from sympy.core.function import AppliedUndef
 
 from .objects import Density, GaussianExpectation, Opaque
@@ -391,6 +392,11 @@ def _same_relation(stated: sp.Basic, known: sp.Basic) -> bool:
 
 
 # --- the checking context ---------------------------------------------------------------------------
+def _sign_first(item: tuple) -> tuple:
+    """Order assumptions so that integrality, realness and signs are named first in a message."""
+    return item[0] not in _ASSUMPTIONS, item[0]
+
+
 class _Ctx:
     def __init__(self, name, hypotheses, definitions, ranges, proved):
         self.name, self.hyps, self.defs, self.ranges, self.proved = name, hypotheses, definitions, ranges, proved
@@ -414,7 +420,7 @@ class _Ctx:
     def admits(self, var: sp.Basic, value: sp.Basic) -> None:
         """``value`` has every assumption of ``var`` (strictly proved signs, integrality, realness, parity ...)."""
         need = var.assumptions0 if isinstance(var, (sp.Symbol, sp.IndexedBase)) else \
-            {k: True for k in (*_ASSUMPTIONS, "odd", "even", "prime", "rational", "zero") if getattr(var, f"is_{k}")}
+            {k: v for k in sorted(_assume_defined) if (v := getattr(var, f"is_{k}", None)) is not None}
         if isinstance(value, sp.Lambda):
             return
         value = sp.sympify(value)
@@ -428,13 +434,21 @@ class _Ctx:
             if need.get(key) and not isinstance(value, sp.IndexedBase) and not _holds(kind, sign * value):
                 self.fail(f"{var} is {key} but {value} is not provably {key}")
         if isinstance(value, sp.IndexedBase):
-            for key in ("positive", "nonnegative", "real", "integer"):
-                if need.get(key) and not value.assumptions0.get(key):
-                    self.fail(f"{var} is {key} but the indexed base {value} is not declared {key}")
+            for key, val in sorted(need.items(), key=_sign_first):  # every assumption, true or false
+                if value.assumptions0.get(key) != val:
+                    self.fail(f"{var} is {'' if val else 'not '}{key} but the indexed base {value} is not declared so")
             return
         for key in ("odd", "even", "prime", "rational", "zero", "nonzero", "finite", "composite"):
             if need.get(key) and getattr(value, f"is_{key}") is not True:
                 self.fail(f"{var} is {key} but {value} is not provably {key}")
+        # every other assumption, true or false (noninteger, irrational, imaginary ...), unless the proved
+        # integrality, realness and signs above imply it
+        implied = sp.Dummy(**{k: True for k in ("integer", "real", *("positive", "nonnegative", "negative",
+                                                                      "nonpositive")) if need.get(k)}).assumptions0
+        for key, val in sorted(need.items(), key=_sign_first):
+            if implied.get(key) != val and getattr(value, f"is_{key}", None) != val:
+                self.fail(f"{var} is {'' if val else 'not '}{key} but {value} is not provably "
+                          f"{'' if val else 'not '}{key}")
 
     def lam_check(self, var, arg):
         self.admits(var, arg)

@@ -1114,6 +1114,40 @@ def a_hypothesis_rule_captured_by_a_derivative():
     return thm(st, Step("1", st, Algebra()), hypotheses={"h": sp.Eq(y, x)})
 
 
+# --- citing: every assumption of a substituted symbol or indexed base, true or false, is kept ---------
+@attack("cite", r"step \(1\): v is negative but the indexed base u is not declared so")
+def a_negative_sequence_replaced_by_a_positive_one():
+    vb, ub = sp.IndexedBase("v", negative=True), sp.IndexedBase("u", positive=True)
+    lemma = simple(sp.Lt(vb[1] + t, t, evaluate=False))
+    st = sp.Lt(ub[1] + t, t, evaluate=False)
+    return thm(st, Step("1", st, ByTheorem(lemma, {vb: ub}))), proved(lemma)
+
+
+@attack("cite", r"step \(1\): x is not integer but 1 is not provably not integer")
+def a_noninteger_symbol_replaced_by_an_integer():
+    """(x - 1)² + t > t for a noninteger x; at x = 1 it would read t > t."""
+    xn = sp.Symbol("x", real=True, noninteger=True)
+    lemma = simple(sp.Gt((xn - 1) ** 2 + t, t, evaluate=False))
+    st = sp.Gt(t, t, evaluate=False)
+    return thm(st, Step("1", st, ByTheorem(lemma, {xn: sp.Integer(1)}))), proved(lemma)
+
+
+@attack("cite", r"step \(1\): v is not integer but 1 is not provably not integer")
+def a_noninteger_sequence_replaced_by_an_integer_lambda():
+    vb = sp.IndexedBase("v", real=True, noninteger=True)
+    lemma = simple(sp.Gt((vb[1] - 1) ** 2 + t, t, evaluate=False))
+    st = sp.Gt(t, t, evaluate=False)
+    return thm(st, Step("1", st, ByTheorem(lemma, {vb: sp.Lambda(_kp, 1)}))), proved(lemma)
+
+
+@attack("definition", r"step \(statement\): f\(x\) is not integer but 1 is not provably not integer")
+def a_noninteger_function_defined_as_an_integer():
+    F = sp.Function("f", real=True, noninteger=True)
+    goal = sp.Gt(t, t, evaluate=False)
+    return thm(goal, Step("1", sp.Gt((F(x) - 1) ** 2 + t, t, evaluate=False), Algebra()),
+               Step("2", goal, Combine("1")), definitions={F(x): 1})
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
