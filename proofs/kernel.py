@@ -87,6 +87,9 @@ def _clean(e: Any, what: str) -> None:
             for i, *bounds in s.limits:
                 if len(bounds) != 2 or _index_problem(i, bounds[0]):
                     raise ProofError(f"{what}: in {s}, {_index_problem(i, bounds[0]) if bounds else 'no bounds'}")
+                odd = [b for b in bounds if sp.sympify(b).is_integer is not True and b not in (sp.oo, -sp.oo)]
+                if odd:  # sympy sums to a non-integer bound by a formal closed form, not over the integers below it
+                    raise ProofError(f"{what}: in {s}, the bound {odd[0]} is not provably an integer")
         for s in x.atoms(sp.Integral):
             for v, *bounds in s.limits:
                 if v.is_real is not True or _extra(v) or (bounds and not _unsigned(v) and not (
@@ -481,6 +484,8 @@ class _Ctx:
             self.fail(f"{what}: {_index_problem(i, lo)}")
         if i in sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols:
             self.fail(f"{what}: the index {i} appears in its own bounds")
+        if not (sp.sympify(lo).is_integer and sp.sympify(hi).is_integer):
+            self.fail(f"{what}: the bounds {lo}..{hi} of {i} are not provably integers")
         if i in self.ranges:
             rlo, rhi = self.ranges[i]
             ok = is_nonnegative(lo - rlo) and is_nonnegative(rhi - hi)

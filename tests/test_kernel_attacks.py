@@ -271,7 +271,7 @@ def linearity_with_a_step_function_coefficient():
     return thm(st, Step("1", st, ByAxiom(ax.LINEARITY, variables=(z,), coefficients=(c,), functions=(PHI,))))
 
 
-@attack("axiom", r"step \(1\): .*(summation index|bounds do not depend)")
+@attack("axiom", r"step \((1|statement)\): .*(summation index|bounds do not depend|bound z is not provably an integer)")
 def linearity_with_a_bound_that_is_the_variable():
     phi = u * PHI
     st = sp.Eq(sp.Integral(sp.Sum(phi, (i, 1, z)), R), sp.Sum(sp.Integral(phi, R), (i, 1, z)))
@@ -1146,6 +1146,31 @@ def a_noninteger_function_defined_as_an_integer():
     goal = sp.Gt(t, t, evaluate=False)
     return thm(goal, Step("1", sp.Gt((F(x) - 1) ** 2 + t, t, evaluate=False), Algebra()),
                Step("2", goal, Combine("1")), definitions={F(x): 1})
+
+
+# --- sums: bounds are integers (sympy sums to a non-integer bound by a formal closed form) --------------
+@attack("sum", r"step \(statement\): in Sum\(1, \(i, 1, x\)\), the bound x is not provably an integer")
+def a_sum_to_a_real_bound():
+    """sum_{i=1}^x 1 = x for real x; cited at x = 1/2 it would make an empty sum 1/2."""
+    st = sp.Eq(sp.Sum(1, (i, 1, x)) + t, x + t)
+    return thm(st, Step("1", st, Algebra()))
+
+
+@attack("sum", r"step \(1\): in Sum\(.*, \(i, 1, 3/2\)\), the bound 3/2 is not provably an integer")
+def jensen_over_a_fractional_number_of_points():
+    """n = 3/2, weights 2/3 (formally summing to one), points (i-1)(i-2)(i-3), f = t²: 0 >= (3/32)²."""
+    ip, n_ = sp.Symbol("i", integer=True, positive=True), sp.Rational(3, 2)
+    f, w, pt = sp.Lambda(t, t**2), sp.Lambda(ip, 1 / n_), sp.Lambda(ip, (ip - 1) * (ip - 2) * (ip - 3))
+    st, goal = ax.JENSEN.schema(f=f, weight=w, point=pt, i=ip, n=n_), sp.Ge(t, sp.Rational(9, 1024) + t, evaluate=False)
+    return thm(goal, Step("1", st, ByAxiom(ax.JENSEN, f=f, weight=w, point=pt, i=ip, n=n_)),
+               Step("2", goal, Combine("1")))
+
+
+@attack("sum", r"step \(2\): summing '1': the bounds 1..1/2 of i are not provably integers")
+def summing_a_fact_to_a_fractional_bound():
+    goal = sp.Ge(sp.Rational(-1, 8), 0, evaluate=False)
+    return thm(goal, Step("1", sp.Ge(_ip - 1, 0, evaluate=False), Algebra()),
+               Step("2", goal, Combine(("1", 1, (_ip, 1, sp.Rational(1, 2))))))
 
 
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
