@@ -271,11 +271,16 @@ def _congruent(a: sp.Basic, b: sp.Basic) -> bool:
 
 def _fingerprint(e: sp.Basic) -> tuple:
     """Named functions applied and free symbols after expanding logs and rewriting (a fast rejection only)."""
+    return _fingerprint_cached(e, _REWRITE[-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _fingerprint_cached(e: sp.Basic, rules: tuple) -> tuple:
     try:
         e = sp.expand_log(sp.expand(e), force=False)
     except Exception:  # noqa: BLE001
         pass
-    e = _rewrite(e, _REWRITE[-1])
+    e = _rewrite(e, rules)
     return frozenset(type(f) for f in e.atoms(*_APPLIED)), frozenset(e.free_symbols)
 
 
@@ -366,6 +371,7 @@ def clear_cache() -> None:
     """Forget remembered reductions, so the next check is cold."""
     _decide.cache_clear()
     _opaque_cached.cache_clear()
+    _fingerprint_cached.cache_clear()
 
 
 def _normal(rel: sp.Basic) -> tuple[str, sp.Expr]:
