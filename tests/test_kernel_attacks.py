@@ -1173,6 +1173,23 @@ def summing_a_fact_to_a_fractional_bound():
                Step("2", goal, Combine(("1", 1, (_ip, 1, sp.Rational(1, 2))))))
 
 
+@attack("definition", r"step \(statement\): x is not integer but 1 is not provably not integer")
+def a_noninteger_symbol_defined_as_an_integer():
+    xn = sp.Symbol("x", real=True, noninteger=True)
+    goal = sp.Gt(t, t, evaluate=False)
+    return thm(goal, Step("1", sp.Gt((xn - 1) ** 2 + t, t, evaluate=False), Algebra()),
+               Step("2", goal, Combine("1")), definitions={xn: sp.Integer(1)})
+
+
+@attack("cite", r"step \(1\): x is not integer but 1 is not provably not integer")
+def an_imaginary_symbol_replaced_by_one():
+    """x² < 0 for an imaginary x; at x = 1 it would read 1 + t < t."""
+    xi = sp.Symbol("x", imaginary=True)
+    lemma = simple(sp.Lt(xi**2 + t, t, evaluate=False))
+    st = sp.Lt(1 + t, t, evaluate=False)
+    return thm(st, Step("1", st, ByTheorem(lemma, {xi: sp.Integer(1)}))), proved(lemma)
+
+
 @pytest.mark.parametrize("key", list(ATTACKS), ids=list(ATTACKS))
 def test_attack_is_rejected(key):
     reason, build = ATTACKS[key]
