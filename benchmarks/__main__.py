@@ -61,7 +61,9 @@ def _plan(quick: bool, million: bool) -> list[tuple[str, str, list, int]]:
     plan.append(("encodings", "encodings_scale", enc, 1))
     plan.append(("encodings", "mc_torch_expert", [enc[0], enc[1], enc[2], "vae", "float64"], 1))
     plan.append(("scaling", "mc_scaling", [], 1))
+    plan.append(("quadrature", "dimwise_stage", [20_000, 16] if quick else [100_000, 64], 1))
     if million:
+        plan.append(("million", "dimwise_stage", [1_000_000, 64], 1))
         plan.append(("million", "encodings_cli", [1_000_000, 64, 20_000], 1))
     return plan
 
@@ -141,7 +143,24 @@ def _table(results: dict) -> str:
             lines.append(f"| {n:,} | {tn:.3g} | | {s_:,} | {ts:.3g} |")
         lines.append(f"| fitted slope | {fit.get('by_n', float('nan')):.2f} | | fitted slope | "
                      f"{fit.get('by_s', float('nan')):.2f} |")
+    stages = [(key, row["dimwise_stage"]) for group in ("quadrature", "million")
+              for key, row in results.get(group, {}).items() if "dimwise_stage" in row]
+    if stages:
+        lines += ["", "### Dimension-wise KL, every dimension by quadrature (memory-mapped VAE-like input)", "",
+                  "| N | d | seconds | per active dimension | per near-prior dimension | "
+                  "predicted by `kl_audit.cost` | largest error | load average |", "|---|---|---|---|---|---|---|---|"]
+        for key, stage in stages:
+            n, d = json.loads(key)
+            r = stage.get("result")
+            if r is None:
+                lines.append(f"| {n:,} | {d} | {_fmt_t(stage)} | | | | | |")
+                continue
+            lines.append(f"| {n:,} | {d} | {r['seconds']:.3g} | {r['active_per_dim']:.3g} | "
+                         f"{r['near_prior_per_dim']:.3g} | {r['predicted']:.3g} | {r['max_error']:.1e} | "
+                         f"{r['load_before']:.1f} to {r['load_after']:.1f} |")
     for key, row in results.get("million", {}).items():
+        if "encodings_cli" not in row:
+            continue
         n, d, s = json.loads(key)
         r = row["encodings_cli"].get("result")
         if r:

@@ -295,6 +295,52 @@ def setup_encodings_cli(n, d, samples):
     return run
 
 
+def setup_dimwise_stage(n, d):
+    """The encodings report's dimension-wise stage on a memory-mapped VAE-like .npy pair: KL(q̄_j || p_j) for every
+    dimension j by quadrature, as :func:`numeric.decompose` runs it, beside ``kl_audit.cost``'s prediction.
+
+    Returns the seconds of the stage, per dimension (active and near-prior dimensions apart), the prediction,
+    the largest reported error, and the load average before and after (the machine may be shared).
+    """
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from kl_audit.cost import estimate_encodings_cost
+    from numeric import DiagonalMixture, kl_quadrature_1d
+
+    folder = Path(tempfile.mkdtemp(prefix="kl-audit-bench-"))
+    _write_encodings(folder, n, d)
+    means = np.load(folder / "means.npy", mmap_mode="r")
+    mix = DiagonalMixture.create(means, logvar=np.load(folder / "logvar.npy", mmap_mode="r"))
+    active = np.asarray(means[:1000]).std(axis=0) > 0.5
+
+    def run():
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        predicted = estimate_encodings_cost(mix, n_samples=1_000, max_bound_rows=8).dimensionwise
+        probe = time.perf_counter() - t0
+        per_dim, errors = [], []
+        t0 = time.perf_counter()
+        for j in range(d):
+            t1 = time.perf_counter()
+            _, err = kl_quadrature_1d(mix.weights, mix.means[:, j], mix.variances[:, j])
+            per_dim.append(time.perf_counter() - t1)
+            errors.append(float(err))
+        seconds = time.perf_counter() - t0
+        per_dim = np.array(per_dim)
+        return {"seconds": seconds, "predicted": predicted, "probe_seconds": probe,
+                "active_per_dim": float(per_dim[active].mean()) if active.any() else None,
+                "near_prior_per_dim": float(per_dim[~active].mean()) if (~active).any() else None,
+                "max_error": max(errors), "load_before": load, "load_after": os.getloadavg()[0]}
+
+    import atexit
+
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return run
+
+
 SCALING_N = [1_000, 2_000, 5_000, 10_000, 20_000, 40_000]
 SCALING_S = [1_000, 2_000, 5_000, 10_000, 20_000, 40_000]
 
@@ -325,5 +371,5 @@ CASES = {
     "mc_ours": setup_mc_ours, "mc_torch": setup_mc_torch, "mc_sklearn": setup_mc_sklearn,
     "bounds_ours": setup_bounds_ours, "proof_check": setup_proof_check, "encodings_scale": setup_encodings_scale,
     "mc_torch_expert": setup_mc_torch_expert, "mc_race": setup_mc_race, "encodings_cli": setup_encodings_cli,
-    "mc_scaling": setup_mc_scaling,
+    "mc_scaling": setup_mc_scaling, "dimwise_stage": setup_dimwise_stage,
 }

@@ -149,6 +149,7 @@ class LatentMonitor:
         ``epoch`` defaults to the count of earlier ``compute()`` calls.
         """
         from numeric import device as dev
+        from numeric._xp import to_host
 
         if not self._mu:
             raise ValueError("compute() before any update(mu, logvar): there are no encodings")
@@ -169,7 +170,7 @@ class LatentMonitor:
         result = MonitorResult(
             epoch=epoch, step=step, n=mix.n, d=mix.d, avg_kl=avg, mutual_information=mi,
             ceiling=ceiling, ceiling_name=ceiling_name, kl_aggregate=kl, active_units=active,
-            active_threshold=ACTIVE_THRESHOLD, variance_of_means=[float(x) for x in dev._host(mix.xp, var_means)],
+            active_threshold=ACTIVE_THRESHOLD, variance_of_means=[float(x) for x in to_host(var_means)],
             memorizing=ceiling > 0 and mi.high >= ceiling * (1 - MEMORIZING_RTOL), collapsed=active == 0, device=str(mix.device),
             samples=self.n_samples, seed=self.seed)
         if self.log_to is not None:
@@ -196,7 +197,7 @@ def _concat(parts: list[Any]) -> Any:
     if xp is np:
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
     first = next(p for p in parts if is_foreign(p))
-    parts = [p if is_foreign(p) else xp.asarray(p, dtype=first.dtype, device=device_of(xp, first)) for p in parts]
+    parts = [p if is_foreign(p) else xp.asarray(p, dtype=first.dtype, device=device_of(first)) for p in parts]
     return xp.concat(parts) if len(parts) > 1 else parts[0]
 
 

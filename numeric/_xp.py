@@ -1,11 +1,11 @@
-"""Array namespaces: numpy for numpy input, the array API standard (``array-api-compat``) for the rest.
+"""Array namespaces: ``numpy`` itself for numpy input, the array API standard for the rest.
 
-numpy arrays, Python numbers and sequences keep the numpy route unchanged.  Any
-other array (a torch tensor on the CPU or a GPU) selects its namespace through
-``array-api-compat``, imported only then: it comes with the ``torch`` extra.
-The checks here repeat those of :mod:`numeric._validate` for such arrays, with the
-same messages, and copy nothing to the host but the booleans they test (and the
-offending value when there is one).
+numpy arrays, Python numbers and sequences select the module ``numpy``, so the
+formulas of ``numeric`` written against a namespace ``xp`` run on numpy without
+``array-api-compat`` (they use only functions that numpy >= 1.25 and the standard
+share; the few that differ are wrapped here).  Any other array (a torch tensor on
+the CPU or a GPU) selects its namespace through ``array-api-compat``, imported only
+then: it comes with the ``torch`` extra.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_foreign", "namespace", "device_of", "as_float", "require_finite", "require_positive", "finfo_name"]
+__all__ = ["argsort_descending", "astype", "clip_below", "concat", "device_of", "empty", "finfo_name", "full", "is_foreign", "namespace", "to_host"]
 
 
 def is_foreign(value: Any) -> bool:
@@ -38,7 +38,10 @@ def namespace(*arrays: Any) -> ModuleType:
     return array_api_compat.array_namespace(*foreign)
 
 
-def device_of(xp: ModuleType, array: Any) -> Any:
+def device_of(array: Any) -> Any:
+    """The device an array lives on ("cpu" for numpy)."""
+    if not is_foreign(array):
+        return "cpu"
     import array_api_compat
 
     return array_api_compat.device(array)
@@ -49,66 +52,54 @@ def finfo_name(xp: ModuleType, dtype: Any) -> str:
     return "float32" if dtype == xp.float32 else "float64" if dtype == xp.float64 else str(dtype)
 
 
-def as_float(xp: ModuleType, name: str, value: Any, *, like: Any = None, min_ndim: int = 0,
-             ndim: int | None = None) -> Any:
-    """``value`` as a real floating array of namespace ``xp``.
-
-    A foreign floating array keeps its dtype and device; integers and booleans become
-    float64 (float32 where ``like`` is float32).  numpy arrays and Python numbers move
-    to the device and dtype of ``like``.  Complex or non-numeric data raise ``TypeError``.
-    """
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be numeric, got a string {value!r:.40}")
-    if is_foreign(value):
-        if hasattr(value, "detach"):
-            value = value.detach()
-        if xp.isdtype(value.dtype, "complex floating"):
-            raise TypeError(f"{name} must be real, got complex values")
-        if not xp.isdtype(value.dtype, "real floating"):
-            if not xp.isdtype(value.dtype, ("integral", "bool")):
-                raise TypeError(f"{name} must be numeric, got dtype {value.dtype}")
-            dtype = like.dtype if like is not None else xp.float64
-            value = xp.astype(value, dtype)
-        arr = value
-    else:
-        host = np.asarray(value)
-        if host.dtype == object or not (np.issubdtype(host.dtype, np.number) or host.dtype == np.bool_):
-            raise TypeError(f"{name} must be numeric, got dtype {host.dtype}")
-        if np.iscomplexobj(host):
-            raise TypeError(f"{name} must be real, got complex values")
-        dtype = like.dtype if like is not None else xp.float64
-        kwargs = {"device": device_of(xp, like)} if like is not None else {}
-        arr = xp.asarray(host.astype(np.float64), dtype=dtype, **kwargs)
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {tuple(arr.shape)}")
-    if arr.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {tuple(arr.shape)}")
-    return arr
+def astype(a: Any, dtype: Any) -> Any:
+    """``a`` in ``dtype`` (no copy when it already is)."""
+    if isinstance(a, np.ndarray):
+        return a.astype(dtype, copy=False)
+    return a if a.dtype == dtype else namespace(a).astype(a, dtype)
 
 
-def _first_bad(xp: ModuleType, arr: Any, bad: Any) -> tuple[float, str]:
-    """The first offending value and its index, as numpy's checks word them."""
-    idx = xp.nonzero(bad)
-    count = int(idx[0].shape[0])
-    first = tuple(int(i[0]) for i in idx)
-    where = f"index {first[0] if len(first) == 1 else first}" + (f" (and {count - 1} more)" if count > 1 else "")
-    return float(arr[first]), where
+def full(shape: tuple[int, ...], value: float, like: Any, dtype: Any = None) -> Any:
+    """An array of ``value`` in the namespace, on the device and (unless ``dtype``) of the dtype of ``like``."""
+    dtype = like.dtype if dtype is None else dtype
+    if isinstance(like, np.ndarray):
+        return np.full(shape, value, dtype=dtype)
+    return namespace(like).full(shape, value, dtype=dtype, device=device_of(like))
 
 
-def require_finite(xp: ModuleType, name: str, arr: Any) -> Any:
-    """Reject NaN and infinities, naming the first offending index (one boolean leaves the device)."""
-    bad = ~xp.isfinite(arr)
-    if bool(xp.any(bad)):
-        value, where = _first_bad(xp, arr, bad)
-        raise ValueError(f"{name} has a non-finite value {value} at {where}")
-    return arr
+def clip_below(a: Any, low: float) -> Any:
+    """max(a, low) elementwise."""
+    if isinstance(a, np.ndarray):
+        return np.maximum(a, low)
+    return namespace(a).clip(a, min=low)
 
 
-def require_positive(xp: ModuleType, name: str, arr: Any) -> Any:
-    """Reject NaN, infinities and values <= 0."""
-    require_finite(xp, name, arr)
-    bad = arr <= 0
-    if bool(xp.any(bad)):
-        value, where = _first_bad(xp, arr, bad)
-        raise ValueError(f"{name} must be > 0, got {value} at {where}")
-    return arr
+def argsort_descending(a: Any) -> Any:
+    """Indices that sort the 1-D ``a`` from largest to smallest (numpy: ``argsort(a)[::-1]``; ties in any order)."""
+    if isinstance(a, np.ndarray):
+        return np.argsort(a)[::-1]
+    return namespace(a).argsort(a, descending=True)
+
+
+def empty(shape: tuple[int, ...], like: Any) -> Any:
+    """An uninitialized array in the namespace, dtype and device of ``like``."""
+    if isinstance(like, np.ndarray):
+        return np.empty(shape, dtype=like.dtype)
+    return namespace(like).empty(shape, dtype=like.dtype, device=device_of(like))
+
+
+def concat(parts: list[Any], axis: int = 0) -> Any:
+    """The arrays of ``parts`` (one namespace) joined along ``axis``."""
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts, axis=axis)
+    return namespace(parts[0]).concat(parts, axis=axis)
+
+
+def to_host(a: Any) -> np.ndarray:
+    """A small final array (d-vector, d x d matrix) or scalar as float64 numpy."""
+    if isinstance(a, (np.ndarray, np.generic, float, int)):
+        return np.asarray(a, dtype=np.float64)
+    xp = namespace(a)
+    return np.asarray(astype(a, xp.float64).cpu() if hasattr(a, "cpu") else a, dtype=np.float64)

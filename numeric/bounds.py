@@ -11,13 +11,16 @@ narrow and far from the origin, so the error follows the size of those terms, no
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._kernels import kl_bhattacharyya_block, log_group_size
+from ._xp import namespace
 from .density import accumulate_logsumexp
 from .mixture import DiagonalMixture, Prior, avg_kl
 
@@ -27,8 +30,31 @@ DEFAULT_CHUNK_BYTES = 64 * 2**20
 #: Components per tile in :func:`pairwise_row_terms` (means, variances and 1/v of a tile: 24·d·TILE bytes).
 TILE = 16_384
 
-__all__ = ["BoundsEstimate", "TILE", "pairwise_bhattacharyya", "pairwise_bounds", "pairwise_bounds_sampled", "pairwise_kl",
-           "pairwise_row_terms"]
+__all__ = ["BoundsEstimate", "TILE", "bounds_from_row_terms", "pairwise_bhattacharyya", "pairwise_bounds",
+           "pairwise_bounds_sampled", "pairwise_distances", "pairwise_kl", "pairwise_row_terms", "rounding_margin"]
+
+
+def pairwise_distances(mi: Any, vi: Any, m: Any, v: Any) -> tuple[Any, Any]:
+    """D_ij = KL(q_i || q_j) and BD_ij for rows (mi, vi) (B, d) against components (m, v) (N, d): (B, N) each.
+
+    D_ij = ½ Σ_k [(v_ik + (m_ik - m_jk)²)/v_jk - 1] + ½ Σ_k log v_jk - ½ Σ_k log v_ik,
+    BD_ij = ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log v̄_k - ¼ Σ_k log v_ik - ¼ Σ_k log v_jk, v̄ = (v_i + v_j)/2,
+    in the direct form (the square (m_ik - m_jk)² is never expanded) over a (B x N x d) block:
+    any array namespace, on the arrays' device.  The compiled kernel
+    (:func:`numeric._kernels.kl_bhattacharyya_block`) fuses the same sums for numpy.
+    """
+    xp = namespace(mi, m)
+    half_logdet_i = 0.5 * xp.sum(xp.log(vi), axis=1)[:, None]                          # (B, 1)
+    half_logdet = 0.5 * xp.sum(xp.log(v), axis=1)[None, :]                             # (1, N)
+    sq = mi[:, None, :] - m[None, :, :]                                                # (B, N, d)
+    sq *= sq
+    ratio = vi[:, None, :] + sq
+    ratio /= v[None, :, :]
+    kl = 0.5 * (xp.sum(ratio, axis=2) - m.shape[1]) + half_logdet - half_logdet_i
+    vbar = 0.5 * vi[:, None, :] + 0.5 * v[None, :, :]                                  # no overflow
+    sq /= vbar
+    bd = 0.125 * xp.sum(sq, axis=2) + 0.5 * xp.sum(xp.log(vbar), axis=2) - 0.5 * (half_logdet_i + half_logdet)
+    return kl, bd
 
 
 def _pairwise_block(mix: DiagonalMixture, rows: slice | NDArray[np.int64],
@@ -59,7 +85,8 @@ def _prepare(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.floa
 def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
     """D_ij = KL(q_i || q_j) for i in ``rows`` and every j, shape (len(rows), N).
 
-    ½ Σ_k [log v_jk - log v_ik + (v_ik + (m_ik - m_jk)²)/v_jk - 1].
+    ½ Σ_k [log v_jk - log v_ik + (v_ik + (m_ik - m_jk)²)/v_jk - 1]: the formula of
+    :func:`pairwise_distances`, evaluated by the compiled kernel.
     """
     return _pairwise_block(mix, rows)[0]
 
@@ -67,7 +94,8 @@ def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(No
 def pairwise_bhattacharyya(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
     """BD_ij for i in ``rows`` and every j, shape (len(rows), N).
 
-    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2.
+    ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2: the formula
+    of :func:`pairwise_distances`, evaluated by the compiled kernel.
     """
     return _pairwise_block(mix, rows)[1]
 
@@ -116,11 +144,10 @@ def pairwise_bounds(mix: DiagonalMixture, *, prior: Prior = Prior(), chunk_bytes
 
     avg KL + Σ_i w_i log Σ_j w_j e^{-D_ij} <= KL(q̄ || p) <= avg KL + Σ_i w_i log Σ_j w_j e^{-BD_ij}.
     """
-    base = avg_kl(mix, prior=prior)
     rows = np.arange(mix.n)
     lower, upper = pairwise_row_terms(mix, rows, chunk_bytes=chunk_bytes, progress=progress)
-    margin = rounding_margin(mix, rows, mix.weights, lower, upper, prior=prior)
-    return base + float(mix.weights @ lower) - margin, base + float(mix.weights @ upper) + margin
+    b = bounds_from_row_terms(mix, avg_kl(mix, prior=prior), rows, mix.weights, lower, upper, exact=True, prior=prior)
+    return b.lower, b.upper
 
 
 def rounding_margin(mix: DiagonalMixture, rows: NDArray[np.int64], row_weights: NDArray[np.float64],
@@ -157,21 +184,47 @@ def rounding_margin(mix: DiagonalMixture, rows: NDArray[np.int64], row_weights: 
     float
         The margin, >= 0; ~1e-15 times the bound for moderate components.
     """
-    eps = np.finfo(np.float64).eps
+    xp = namespace(mix.means)
+    eps = float(xp.finfo(mix.means.dtype).eps)
     n, d = mix.n, mix.d
     m, v = mix.means, mix.variances
     gamma_d, gamma_n = (d + 8) * eps, (n + d + 8) * eps
     inv_v = 1.0 / v
-    abs_logv = np.abs(np.log(v)).sum(1)
+    abs_logv = xp.sum(xp.abs(xp.log(v)), axis=1)
     centred = m - mix.weights @ m                                  # (N, d): D_ij and BD_ij are unchanged
-    mi, vi = centred[rows], v[rows]
-    scale = ((vi + 2.0 * mi * mi) @ inv_v.max(0) + 2.0 * ((centred * centred) * inv_v).max(0).sum()
-             + abs_logv[rows] + abs_logv.max() + d)
-    pm, pv = prior.arrays(d)
-    avg_scale = float(mix.weights @ (v / pv + np.abs(np.log(v / pv)) + 1.0 + (m - pm) ** 2 / pv).sum(1))
-    terms = np.abs(lower_terms) + np.abs(upper_terms)
+    mi, vi = xp.take(centred, rows, axis=0), xp.take(v, rows, axis=0)
+    scale = ((vi + 2.0 * mi * mi) @ xp.max(inv_v, axis=0) + 2.0 * float(xp.sum(xp.max((centred * centred) * inv_v, axis=0)))
+             + xp.take(abs_logv, rows) + float(xp.max(abs_logv)) + d)
+    pm, pv = prior.arrays(d, like=m)
+    avg_scale = float(mix.weights @ xp.sum(v / pv + xp.abs(xp.log(v / pv)) + 1.0 + (m - pm) ** 2 / pv, axis=1))
+    terms = xp.abs(lower_terms) + xp.abs(upper_terms)
     row_error = gamma_d * scale + gamma_n * (1.0 + terms)
     return float(row_weights @ row_error + gamma_n * (avg_scale + row_weights @ terms))
+
+
+def bounds_from_row_terms(mix: DiagonalMixture, base: float, rows: Any, row_weights: Any, lower_terms: Any,
+                          upper_terms: Any, *, exact: bool, prior: Prior = Prior()) -> "BoundsEstimate":
+    """avg KL + Σ_i r_i log Σ_j w_j e^{-D_ij} and its BD analogue, widened by :func:`rounding_margin`.
+
+    ``base`` is avg KL; ``rows`` (R,) the rows whose terms were computed (every row when
+    ``exact``, else R rows drawn with probability w_i, weights r_i = 1/R, and the standard
+    errors of the mean over them reported).  Any array namespace; only scalars leave the device.
+    """
+    margin = rounding_margin(mix, rows, row_weights, lower_terms, upper_terms, prior=prior)
+    lower = base + float(row_weights @ lower_terms) - margin
+    upper = base + float(row_weights @ upper_terms) + margin
+    count = int(rows.shape[0])
+    if exact:
+        return BoundsEstimate(lower, upper, 0.0, 0.0, count, True)
+    return BoundsEstimate(lower, upper, _stderr_of_mean(lower_terms), _stderr_of_mean(upper_terms), count, False)
+
+
+def _stderr_of_mean(t: Any) -> float:
+    """s / sqrt(R) for R values, s the sample standard deviation (divisor R - 1)."""
+    xp = namespace(t)
+    count = int(t.shape[0])
+    dev = t - xp.mean(t)
+    return math.sqrt(float(xp.sum(dev * dev)) / (count - 1)) / math.sqrt(count)
 
 
 @dataclass(frozen=True)
@@ -205,9 +258,4 @@ def pairwise_bounds_sampled(mix: DiagonalMixture, *, prior: Prior = Prior(), max
         rows_idx = np.sort(rng.choice(mix.n, size=max_rows, p=mix.weights))
         row_w = np.full(max_rows, 1.0 / max_rows)
     lower_terms, upper_terms = pairwise_row_terms(mix, rows_idx, chunk_bytes=chunk_bytes, progress=progress)
-    margin = rounding_margin(mix, rows_idx, row_w, lower_terms, upper_terms, prior=prior)
-    lower, upper = base + float(row_w @ lower_terms) - margin, base + float(row_w @ upper_terms) + margin
-    if exact:
-        return BoundsEstimate(lower, upper, 0.0, 0.0, int(mix.n), True)
-    se = lambda t: float(t.std(ddof=1) / np.sqrt(t.size))  # noqa: E731
-    return BoundsEstimate(lower, upper, se(lower_terms), se(upper_terms), int(max_rows), False)
+    return bounds_from_row_terms(mix, base, rows_idx, row_w, lower_terms, upper_terms, exact=exact, prior=prior)

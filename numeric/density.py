@@ -27,13 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from typing import Any
+
 from ._kernels import direct_log_terms
 from ._validate import as_real_array, require_finite
-from .mixture import DiagonalMixture, Prior
+from ._xp import empty, namespace
+from .mixture import LOG_2PI, DiagonalMixture, Prior, log_weights
 
 __all__ = ["CLAMP", "DEFAULT_CHUNK_BYTES", "ROUNDING_TOLERANCE", "DensityTerms", "accumulate_logsumexp",
-           "density_terms", "log_density",
-           "log_density_ratio", "log_prior", "logsumexp_rows", "mixture_log_sum", "sum_exp_clamped"]
+           "density_terms", "log_density", "log_density_at_draws", "log_density_ratio", "log_normalizers",
+           "log_prior", "log_term_coefficients", "logsumexp_rows", "mixture_log_sum", "sum_exp_clamped"]
 
 #: Working memory for one block of a (samples x components) matrix, per thread.
 DEFAULT_CHUNK_BYTES = 2 * 2**20
@@ -67,8 +70,16 @@ def logsumexp_rows(a: NDArray[np.float64], axis: int = -1, *, overwrite: bool = 
 
     The same quantity as ``scipy.special.logsumexp`` without its general-purpose
     overhead, which dominates on (rows x N) blocks.  ``overwrite=True`` lets it
-    use ``a`` as scratch space.
+    use ``a`` as scratch space.  Any array namespace: a torch tensor uses torch's own
+    fused ``logsumexp`` (the same shift by the maximum) on its device.
     """
+    if not isinstance(a, np.ndarray):
+        if hasattr(a, "logsumexp"):
+            return a.logsumexp(dim=axis)
+        xp = namespace(a)
+        top = xp.max(a, axis=axis, keepdims=True)
+        top = xp.where(xp.isfinite(top), top, 0.0)
+        return xp.log(xp.sum(xp.exp(a - top), axis=axis)) + xp.squeeze(top, axis=axis)
     top = a.max(axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     work = a if overwrite else np.empty_like(a)
@@ -119,22 +130,53 @@ class DensityTerms:
         return self.center.size
 
 
+def log_normalizers(variances: Any) -> Any:
+    """½(d log 2π + Σ_k log v_ik), the log normalizing constant of each component: shape (N, d) -> (N,)."""
+    xp = namespace(variances)
+    return 0.5 * (variances.shape[-1] * LOG_2PI + xp.sum(xp.log(variances), axis=-1))
+
+
+def log_density_at_draws(normalizers: Any, eps: Any) -> Any:
+    """log q_c(z) at draws z = m_c + sqrt(v_c) eps of component c, from its :func:`log_normalizers` entry.
+
+    log q_c(z) = -½(d log 2π + Σ_k log v_ck) - ½ Σ_k eps_k², with no subtraction of z and m_c:
+    shapes (S,) and (S, d) -> (S,).
+    """
+    return -normalizers - 0.5 * namespace(eps).sum(eps * eps, axis=1)
+
+
+def log_term_coefficients(means: Any, variances: Any, weights: Any, *, center: Any = None,
+                          spare_rows: int = 0) -> Any:
+    """The coefficients of log w_i + log q_i(z + center) as a quadratic in z: shape (2d + 1 + spare_rows, N).
+
+    Rows a = -½/v (d rows), b = (m - center)/v (d rows) and c (one row) with
+    c_i = log w_i - ½(d log 2π + Σ_k log v_ik + Σ_k (m_ik - center_k)²/v_ik), so that
+    log w_i + log q_i(z + center) = Σ_k (a_ik z_k² + b_ik z_k) + c_i, -inf where w_i = 0.
+    ``center`` (d,) defaults to the origin; ``spare_rows`` rows are left for the caller.
+    Any array namespace, in the dtype and on the device of ``means``.
+    """
+    xp = namespace(means)
+    n, d = means.shape
+    coef = empty((2 * d + 1 + spare_rows, n), means)
+    inv_v = coef[:d, :]                                                   # views into coef
+    inv_v[...] = 1.0 / variances.T
+    centred = coef[d:2 * d, :]
+    centred[...] = means.T if center is None else means.T - center[:, None]
+    quad = xp.sum(centred * centred * inv_v, axis=0)
+    coef[2 * d, :] = log_weights(weights) - (log_normalizers(variances) + 0.5 * quad)
+    centred *= inv_v
+    inv_v *= -0.5
+    return coef
+
+
 def density_terms(mix: DiagonalMixture) -> DensityTerms:
     """The centred coefficients of log w_i + log q_i(z), shape (2d + 2, N); see :class:`DensityTerms`."""
-    n, d = mix.n, mix.d
+    d = mix.d
     center = mix.weights @ mix.means
-    coef = np.empty((2 * d + 2, n))
-    inv_v = np.divide(1.0, mix.variances.T, out=coef[:d])                          # (d, N) views into coef
-    centred = np.subtract(mix.means.T, center[:, None], out=coef[d:2 * d])
-    quad = np.einsum("kn,kn,kn->n", centred, centred, inv_v)
-    log_det = np.log(mix.variances).sum(1)
-    logw = np.log(mix.weights, where=mix.weights > 0, out=np.full(n, -np.inf))
-    coef[2 * d] = logw - 0.5 * (d * np.log(2 * np.pi) + log_det + quad)
+    coef = log_term_coefficients(mix.means, mix.variances, mix.weights, center=center, spare_rows=1)
     coef[2 * d + 1] = 1.0
-    np.multiply(centred, inv_v, out=centred)
-    magnitude = np.stack([inv_v.sum(0), np.abs(centred).sum(0), np.abs(np.where(np.isfinite(coef[2 * d]),
-                                                                                   coef[2 * d], 0.0))])
-    inv_v *= -0.5
+    magnitude = np.stack([-2.0 * coef[:d].sum(0), np.abs(coef[d:2 * d]).sum(0),
+                          np.abs(np.where(np.isfinite(coef[2 * d]), coef[2 * d], 0.0))])
     return DensityTerms(mix, center, coef, magnitude)
 
 
@@ -249,11 +291,9 @@ def _direct_block(terms: DensityTerms, z: NDArray[np.float64], minus_shift: NDAr
                   start: int, stop: int, out: NDArray[np.float64]) -> None:
     """out[r, j] = log w_j + log q_j(z_r + μ̄) - s_r in the direct form Σ_k (z_k - m_k)²/v_k, for j in [start, stop)."""
     mix = terms.mixture
-    d = terms.d
     centred = np.ascontiguousarray(mix.means[start:stop] - terms.center)
     inv_v = np.ascontiguousarray(1.0 / mix.variances[start:stop])
-    logw = np.log(mix.weights[start:stop], where=mix.weights[start:stop] > 0, out=np.full(stop - start, -np.inf))
-    const = logw - 0.5 * (d * np.log(2 * np.pi) + np.log(mix.variances[start:stop]).sum(1))
+    const = log_weights(mix.weights[start:stop]) - log_normalizers(mix.variances[start:stop])
     direct_log_terms(np.ascontiguousarray(z), centred, inv_v, const, np.ascontiguousarray(minus_shift), out)
 
 
@@ -297,10 +337,13 @@ def log_density(mix: DiagonalMixture, z: ArrayLike, *, chunk_bytes: int = DEFAUL
     return mixture_log_sum(terms, z - terms.center, chunk_bytes=chunk_bytes)
 
 
-def log_prior(z: NDArray[np.float64], prior: Prior) -> NDArray[np.float64]:
-    """log p(z) for points z of shape (..., d) -> (...)."""
+def log_prior(z: Any, prior: Prior = Prior()) -> Any:
+    """log p(z) for points z of shape (..., d) -> (...), in the namespace and on the device of ``z``."""
     pm, pv = prior.arrays(z.shape[-1])
-    return -0.5 * (np.log(2 * np.pi * pv).sum() + (((z - pm) ** 2) / pv).sum(axis=-1))
+    log_norm = float(np.log(2 * np.pi * pv).sum())
+    if not isinstance(z, np.ndarray):
+        pm, pv = prior.arrays(z.shape[-1], like=z)
+    return -0.5 * (log_norm + namespace(z).sum(((z - pm) ** 2) / pv, axis=-1))
 
 
 def log_density_ratio(mix: DiagonalMixture, z: ArrayLike, *, prior: Prior = Prior(),

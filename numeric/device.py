@@ -7,8 +7,18 @@ the draws) run on the input's device and only final scalars, and the d-vectors o
 per-dimension results, come back to the host.  torch is imported only when a
 tensor is given or :meth:`DeviceMixture.from_numpy` asks for a device.
 
-The prior is N(0, I).  Each function names the numpy function of ``numeric`` that
-computes the same quantity; ``tests/test_device.py`` checks that they agree.
+The prior is N(0, I).  Each formula is the one of its method's module, written once
+against an array namespace and called by both routes: the checks
+(:func:`numeric._validate.validate_mixture`), the log-density's coefficients and
+normalizers and the prior (:mod:`numeric.density`), the stratified counts and the
+estimator's combination and variance (:mod:`numeric.montecarlo`), the TC integrand
+(:mod:`numeric.encodings`), the pairwise distances, the rounding margin and the bounds'
+assembly (:mod:`numeric.bounds`), the moments and the variance of the means
+(:mod:`numeric.moments`), avg KL and H(w) (:mod:`numeric.mixture`).  What is here is the
+device's own: chunk sizes, the draws from a torch generator, per-component sums without
+bincount, the float32 rounding bound and the transfer of final results to the host.
+``tests/test_device.py`` checks that the routes agree; ``tests/test_one_formula.py`` that
+a wrong variant planted in a shared formula moves both.
 
 Precision.  Work is done in the mixture's dtype, float64 unless
 ``DeviceMixture.create(..., dtype="float32")``.  In float32 the log-density is
@@ -29,18 +39,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _xp
-from ._validate import WEIGHT_SUM_TOLERANCE
-from .bounds import BoundsEstimate
-from .encodings import ACTIVE_THRESHOLD, ROUTES, Decomposition
+from . import _xp, mixture
+from ._validate import as_real_array, require_finite, require_sampling, validate_mixture
+from .bounds import BoundsEstimate, bounds_from_row_terms, pairwise_distances
+from .density import log_density_at_draws, log_normalizers, log_prior, log_term_coefficients, logsumexp_rows
+from .encodings import ACTIVE_THRESHOLD, ROUTES, Decomposition, residuals, total_correlation_terms
 from .estimate import Estimate
-from .gaussian import kl_diag, kl_full_standard
+from .mixture import LOG_2PI, log_weights
+from .moments import active_units as _count_active
+from .moments import matched_gaussian_kl, matched_gaussian_kl_per_dimension, mixture_moments
+from .moments import variance_of_means as _variance_of_means
+from .montecarlo import pooled_estimate, stratified_counts, stratified_estimate
+from .quadrature import DEFAULT_TOLERANCE, kl_quadrature_1d
 
 __all__ = ["DeviceMixture", "active_units", "avg_kl", "decompose", "dimwise_kl", "entropy_of_weights",
            "float32_log_density_bound", "kl_monte_carlo", "log_density", "mutual_information_monte_carlo",
            "pairwise_bounds", "variance_of_means"]
 
-_LOG_2PI = math.log(2 * math.pi)
 _CPU_CHUNK_BYTES = 64 * 2**20
 _GPU_CHUNK_BYTES = 1024 * 2**20
 
@@ -64,53 +79,20 @@ class DeviceMixture:
 
     @classmethod
     def create(cls, means: Any, var: Any = None, *, logvar: Any = None, weights: Any = None,
-               dtype: str = "float64", names: tuple[str, str] = ("means", "var")) -> "DeviceMixture":
+               dtype: str = "float64", names: tuple[str, str] | None = None) -> "DeviceMixture":
         """Validate and build on the device of ``means``; uniform weights when ``weights`` is None.
 
         ``dtype`` is the working precision, "float64" (default) or "float32".  ``names``
-        are the argument names used in error messages (e.g. ``("mu", "logvar")``).
+        name the means and the spread given in error messages (e.g. ``("mu", "logvar")``).
+        The checks are :func:`numeric._validate.validate_mixture`'s, as for :class:`numeric.DiagonalMixture`.
         """
         xp = _xp.namespace(means, var, logvar, weights)
         if xp is np:
             import array_api_compat.numpy as xp
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-        work = getattr(xp, dtype)
-        mean_name, spread_name = names
-        m = _xp.as_float(xp, mean_name, means, ndim=2)
-        m = _xp.require_finite(xp, mean_name, xp.astype(m, work))
-        if (var is None) == (logvar is None):
-            raise TypeError(f"give exactly one of var and logvar, got {'both' if var is not None else 'neither'}")
-        if var is not None:
-            v = _xp.require_positive(xp, spread_name, xp.astype(_xp.as_float(xp, spread_name, var, like=m), work))
-        else:
-            lv = _xp.require_finite(xp, spread_name,
-                                    xp.astype(_xp.as_float(xp, spread_name, logvar, like=m), work))
-            v = xp.exp(lv)
-            for bad, what in ((~xp.isfinite(v), f"overflows {dtype}"), (v == 0, "underflows to a zero variance")):
-                if bool(xp.any(bad)):
-                    value, where = _xp._first_bad(xp, lv, bad)
-                    raise ValueError(f"{spread_name} = {value} at {where} {what}")
-        if tuple(v.shape) != tuple(m.shape):
-            raise ValueError(f"{mean_name} has shape {tuple(m.shape)} but {spread_name} has shape {tuple(v.shape)}")
-        n, d = m.shape
-        if n == 0:
-            raise ValueError("the mixture has no components (N = 0)")
-        if d == 0:
-            raise ValueError("the mixture has zero dimensions (d = 0)")
-        if weights is None:
-            w = xp.full((n,), 1.0 / n, dtype=work, device=_xp.device_of(xp, m))
-        else:
-            w = _xp.require_finite(xp, "weights", xp.astype(_xp.as_float(xp, "weights", weights, like=m, ndim=1), work))
-            if w.shape[0] != n:
-                raise ValueError(f"weights has {w.shape[0]} entries but there are {n} components")
-            if bool(xp.any(w < 0)):
-                value, where = _xp._first_bad(xp, w, w < 0)
-                raise ValueError(f"weights must be >= 0, got {value} at {where}")
-            total = float(xp.sum(xp.astype(w, xp.float64)))
-            if not abs(total - 1.0) <= WEIGHT_SUM_TOLERANCE:
-                raise ValueError(f"weights must sum to 1 (within {WEIGHT_SUM_TOLERANCE:g}), got a sum of {total:.6g}")
-            w = w / total
+        m, v, w = validate_mixture(means, var, logvar=logvar, weights=weights, names=names, dtype=getattr(xp, dtype),
+                                   on_device=True)
         return cls(m, v, w, xp)
 
     @classmethod
@@ -135,52 +117,38 @@ class DeviceMixture:
 
     @property
     def device(self) -> Any:
-        return _xp.device_of(self.xp, self.means)
+        return _xp.device_of(self.means)
 
     def log_weights(self) -> Any:
-        """log w_i, -inf where w_i = 0, shape (N,)."""
-        xp = self.xp
-        safe = xp.where(self.weights > 0, self.weights, xp.ones_like(self.weights))
-        return xp.where(self.weights > 0, xp.log(safe), xp.full_like(self.weights, -math.inf))
+        """log w_i, -inf where w_i = 0, shape (N,) (:func:`numeric.mixture.log_weights`)."""
+        return log_weights(self.weights)
 
 
 # --- closed forms and moments ---------------------------------------------------------
 
 def avg_kl(mix: DeviceMixture) -> float:
-    """Σ_i w_i KL(q_i || N(0, I)), the VAE's latent loss (numpy: :func:`numeric.avg_kl`).
-
-    The one formula of :func:`numeric.kl_diag`, evaluated on the device.
-    """
-    xp = mix.xp
-    zero = xp.zeros((1,), dtype=mix.means.dtype, device=mix.device)
-    return float(xp.sum(mix.weights * kl_diag(mix.means, mix.variances, zero, zero + 1.0)))
+    """Σ_i w_i KL(q_i || N(0, I)), the VAE's latent loss: :func:`numeric.avg_kl` on the device."""
+    return mixture.avg_kl(mix)
 
 
 def avg_kl_per_dim(mix: DeviceMixture) -> NDArray[np.float64]:
-    """Σ_i w_i KL(q_ij || N(0, 1)) for each dimension j, shape (d,) on the host."""
-    xp = mix.xp
-    zero = xp.zeros((1, 1, 1), dtype=mix.means.dtype, device=mix.device)
-    per = kl_diag(mix.means[..., None], mix.variances[..., None], zero, zero + 1.0)      # (N, d)
-    return _host(xp, xp.sum(mix.weights[:, None] * per, axis=0))
+    """Σ_i w_i KL(q_ij || N(0, 1)) for each dimension j, shape (d,) on the host (:func:`numeric.mixture.avg_kl_per_dimension`)."""
+    return _xp.to_host(mixture.avg_kl_per_dimension(mix))
 
 
 def variance_of_means(mix: DeviceMixture) -> Any:
-    """Σ_i w_i (m_ij - m̄_j)² per dimension, shape (d,) on the device (numpy: ``Decomposition.variance_of_means``)."""
-    xp = mix.xp
-    centered = mix.means - xp.sum(mix.weights[:, None] * mix.means, axis=0)
-    return xp.sum(mix.weights[:, None] * centered * centered, axis=0)
+    """Σ_i w_i (m_ij - m̄_j)² per dimension, shape (d,) on the device (:func:`numeric.moments.variance_of_means`)."""
+    return _variance_of_means(mix.weights, mix.means)
 
 
 def active_units(mix: DeviceMixture, threshold: float = ACTIVE_THRESHOLD) -> int:
     """Dimensions whose variance of the means exceeds ``threshold`` (0.01, as :mod:`numeric.encodings`)."""
-    xp = mix.xp
-    return int(xp.sum(xp.astype(variance_of_means(mix) > threshold, xp.int64)))
+    return _count_active(variance_of_means(mix), threshold)
 
 
 def entropy_of_weights(mix: DeviceMixture) -> float:
-    """H(w) = -Σ w_i log w_i, 0 log 0 = 0: the ceiling of I(i; z) (numpy: :func:`numeric.entropy_of_weights`)."""
-    xp = mix.xp
-    return float(-xp.sum(xp.where(mix.weights > 0, mix.weights * mix.log_weights(), xp.zeros_like(mix.weights))))
+    """H(w) = -Σ w_i log w_i, 0 log 0 = 0: the ceiling of I(i; z) (:func:`numeric.entropy_of_weights`)."""
+    return mixture.entropy_of_weights(mix.weights)
 
 
 # --- the mixture's log-density ---------------------------------------------------------
@@ -191,48 +159,39 @@ def _chunk_bytes(mix: DeviceMixture, chunk_bytes: int | None) -> int:
     return _CPU_CHUNK_BYTES if str(mix.device).startswith("cpu") else _GPU_CHUNK_BYTES
 
 
-def _logsumexp_rows(xp: ModuleType, a: Any) -> Any:
-    """log Σ_k exp(a[:, k]), shifted by the row maximum (rows of -inf give -inf).
-
-    torch's own fused ``logsumexp`` computes the same for tensors (about twice as fast on the CPU).
-    """
-    if hasattr(a, "logsumexp"):
-        return a.logsumexp(dim=1)
-    top = xp.max(a, axis=1, keepdims=True)
-    top = xp.where(xp.isfinite(top), top, xp.zeros_like(top))
-    return xp.log(xp.sum(xp.exp(a - top), axis=1)) + top[:, 0]
+def _points(mix: DeviceMixture, z: Any) -> Any:
+    """Points z, shape (S, d), checked, in the mixture's namespace, dtype and device."""
+    z = require_finite("z", _xp.astype(as_real_array("z", z, like=mix.means, ndim=2), mix.means.dtype))
+    if z.shape[1] != mix.d:
+        raise ValueError(f"z has {z.shape[1]} coordinates but the mixture has d = {mix.d}")
+    return z
 
 
 def log_density(mix: DeviceMixture, z: Any, *, chunk_bytes: int | None = None) -> Any:
     """log q̄(z) = logsumexp_i(log w_i + log q_i(z)) at points z, shape (S, d) -> (S,), on z's device.
 
-    -½ Σ_j (z_j - m_ij)²/v_ij is one matrix product of [z², z] with the coefficients
-    [-½/v, m/v] plus a constant per component; rows of z go a chunk at a time so that
-    no (rows x N) block exceeds ``chunk_bytes`` (64 MiB on the CPU, 1 GiB on a GPU
-    by default).  numpy: :func:`numeric.log_density`.
+    -½ Σ_j (z_j - m_ij)²/v_ij is one matrix product of [z², z] with the coefficients of
+    :func:`numeric.density.log_term_coefficients` plus a constant per component; rows of z
+    go a chunk at a time so that no (rows x N) block exceeds ``chunk_bytes`` (64 MiB on
+    the CPU, 1 GiB on a GPU by default).  numpy: :func:`numeric.log_density`.
     """
-    xp = mix.xp
-    z = _xp.as_float(xp, "z", z, like=mix.means, ndim=2)
-    if z.shape[1] != mix.d:
-        raise ValueError(f"z has {z.shape[1]} coordinates but the mixture has d = {mix.d}")
-    inv_v = 1.0 / mix.variances
-    coef = xp.concat([-0.5 * inv_v, mix.means * inv_v], axis=1).T                       # (2d, N)
-    const = mix.log_weights() - 0.5 * (mix.d * _LOG_2PI + xp.sum(xp.log(mix.variances), axis=1)
-                                       + xp.sum(mix.means * mix.means * inv_v, axis=1))
+    return _log_density(mix, _points(mix, z), chunk_bytes)
+
+
+def _log_density(mix: DeviceMixture, z: Any, chunk_bytes: int | None, coef: Any = None) -> Any:
+    """:func:`log_density` at points already checked; ``coef`` the mixture's coefficients when at hand."""
+    xp, d = mix.xp, mix.d
+    if coef is None:
+        coef = log_term_coefficients(mix.means, mix.variances, mix.weights)                  # (2d + 1, N)
     itemsize = 4 if mix.means.dtype == xp.float32 else 8
     rows = max(1, _chunk_bytes(mix, chunk_bytes) // (itemsize * mix.n * 3))
     parts = []
     for start in range(0, z.shape[0], rows):
         zc = z[start:start + rows, :]
-        a = xp.concat([zc * zc, zc], axis=1) @ coef
-        a += const
-        parts.append(_logsumexp_rows(xp, a))
-    return xp.concat(parts) if len(parts) > 1 else parts[0]
-
-
-def _log_prior(xp: ModuleType, z: Any) -> Any:
-    """log N(z; 0, I), shape (S, d) -> (S,)."""
-    return -0.5 * (z.shape[1] * _LOG_2PI + xp.sum(z * z, axis=1))
+        a = xp.concat([zc * zc, zc], axis=1) @ coef[:2 * d, :]
+        a += coef[2 * d, :]
+        parts.append(logsumexp_rows(a, axis=1))
+    return _xp.concat(parts)
 
 
 def float32_log_density_bound(mix: DeviceMixture, z: Any) -> Any:
@@ -248,16 +207,16 @@ def float32_log_density_bound(mix: DeviceMixture, z: Any) -> Any:
     xp = mix.xp
     u = 2.0**-24
     d = mix.d
-    z = _xp.as_float(xp, "z", z, like=mix.means, ndim=2)
+    z = _points(mix, z)
     a_z = xp.abs(z)
     inv_v = 1.0 / mix.variances
     # Σ_j (|z_j| + |m_ij|)²/(2 v_ij) = ½[z² · (1/v)ᵀ + 2|z| · (|m|/v)ᵀ + Σ_j m²/v]
     quad = 0.5 * ((a_z * a_z) @ inv_v.T + 2.0 * a_z @ (xp.abs(mix.means) * inv_v).T
                   + xp.sum(mix.means * mix.means * inv_v, axis=1))
-    rest = xp.sum(xp.abs(xp.log(mix.variances)), axis=1) + 0.5 * d * _LOG_2PI + xp.abs(xp.where(
-        mix.weights > 0, mix.log_weights(), xp.zeros_like(mix.weights)))
+    rest = xp.sum(xp.abs(xp.log(mix.variances)), axis=1) + 0.5 * d * LOG_2PI + xp.abs(xp.where(
+        mix.weights > 0, mix.log_weights(), 0.0))
     per_component = (2 * d + 8) * u * (quad + rest)
-    logq = log_density(mix, z)
+    logq = _log_density(mix, z, None)
     return xp.max(per_component, axis=1) + (mix.n + 4) * u * (1.0 + xp.abs(logq))
 
 
@@ -304,29 +263,8 @@ class _Draws:
 
 
 def xp_float64(xp: ModuleType, a: Any) -> Any:
-    return a if a.dtype == xp.float64 else xp.astype(a, xp.float64)
-
-
-def _stratified_counts(mix: DeviceMixture, n_samples: int) -> Any:
-    """Draws per component: proportional to w_i with the floor clip(S // 4N, 2, 30), summing to S or a little more.
-
-    numpy: :func:`numeric.montecarlo.stratified_counts` (used as is for numpy arrays).
-    """
-    xp = mix.xp
-    if isinstance(mix.weights, np.ndarray):
-        from .montecarlo import stratified_counts
-
-        return stratified_counts(mix.weights, n_samples)
-    raw = xp_float64(xp, mix.weights) * n_samples
-    floor = int(np.clip(n_samples // (4 * mix.n), 2, 30))
-    counts = xp.astype(xp.maximum(xp.floor(raw), xp.full_like(raw, floor)), xp.int64)
-    short = n_samples - int(xp.sum(counts))
-    if short > 0:
-        order = xp.argsort(raw - xp.floor(raw), descending=True, stable=True)[:short]
-        bump = xp.zeros_like(counts)
-        bump[order] = 1
-        counts = counts + bump
-    return counts
+    """``a`` in float64 (:func:`numeric._xp.astype`)."""
+    return _xp.astype(a, xp.float64)
 
 
 def _expectation(mix: DeviceMixture, n_samples: int, rng: np.random.Generator,
@@ -334,23 +272,21 @@ def _expectation(mix: DeviceMixture, n_samples: int, rng: np.random.Generator,
                  progress: Callable[[int], None] | None) -> Estimate:
     """E_{i ~ w, z ~ q_i}[f(z, i, eps)] with a normal-theory interval, on the mixture's device.
 
-    Stratified by component when ``n_samples >= 2N`` (estimate Σ_i w_i mean_i, variance
-    Σ_i w_i² s_i²/n_i), else i drawn with probability w_i: the estimator of
-    :func:`numeric.montecarlo.monte_carlo_expectation`.  Per-component sums come from
-    differences of a cumulative sum over the sorted draws (the array API has no bincount).
+    The estimator of :func:`numeric.montecarlo.monte_carlo_expectation`: stratified by
+    component (:func:`numeric.montecarlo.stratified_counts`) when ``n_samples >= 2N`` and
+    combined by :func:`numeric.montecarlo.stratified_estimate`, else i drawn with probability
+    w_i (:func:`numeric.montecarlo.pooled_estimate`).  What is the device's own: the draws,
+    and the per-component sums, taken from differences of a cumulative sum over the sorted
+    draws (the array API has no bincount), accumulated in float64 on the device.
     """
-    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    if not isinstance(chunk_samples, (int, np.integer)) or chunk_samples < 1:
-        raise ValueError(f"chunk_samples must be an integer >= 1, got {chunk_samples!r}")
+    require_sampling(n_samples, level, chunk_samples)
     xp, n = mix.xp, mix.n
     dev = mix.device
     draws = _Draws(mix, rng)
+    weights = xp_float64(xp, mix.weights)
     stratified = n_samples >= 2 * n
     if stratified:
-        counts = xp.asarray(_stratified_counts(mix, n_samples), device=dev)
+        counts = xp.asarray(stratified_counts(weights, n_samples), device=dev)
         ends = xp.cumulative_sum(counts)
         starts = ends - counts
         total = int(ends[-1])
@@ -386,17 +322,8 @@ def _expectation(mix: DeviceMixture, n_samples: int, rng: np.random.Generator,
         if progress is not None:
             progress(stop - start)
     if stratified:
-        cnt = xp.astype(counts, xp.float64)
-        w = xp_float64(xp, mix.weights)
-        means = sums / cnt
-        var_i = xp.clip(sq / cnt - means * means, min=0.0) * cnt / (cnt - 1)
-        value = float(shift + xp.sum(w * means))
-        se = math.sqrt(float(xp.sum(w * w * var_i / cnt)))
-    else:
-        mean = float(sums) / total
-        var = max(float(sq) / total - mean**2, 0.0) * total / (total - 1)
-        value, se = float(shift) + mean, math.sqrt(var / total)
-    return Estimate.normal(value, se, total, level)
+        return stratified_estimate(weights, xp.astype(counts, xp.float64), sums, sq, shift, level=level)
+    return pooled_estimate(total, sums, sq, shift, level=level)
 
 
 def kl_monte_carlo(mix: DeviceMixture, n_samples: int, rng: np.random.Generator, *, level: float = 0.95,
@@ -404,11 +331,11 @@ def kl_monte_carlo(mix: DeviceMixture, n_samples: int, rng: np.random.Generator,
                    progress: Callable[[int], None] | None = None) -> Estimate:
     """Monte Carlo KL(q̄ || N(0, I)) = E_q̄[log q̄(z) - log p(z)] with an interval, on the mixture's device.
 
-    numpy: :func:`numeric.kl_monte_carlo` (the same estimator; for numpy arrays the same draws).
+    numpy: :func:`numeric.kl_monte_carlo` (the same estimator; for numpy arrays the same draws);
+    log p is :func:`numeric.density.log_prior`.
     """
-    xp = mix.xp
-    return _expectation(mix, n_samples, rng,
-                        lambda z, comp, eps: log_density(mix, z, chunk_bytes=chunk_bytes) - _log_prior(xp, z),
+    coef = log_term_coefficients(mix.means, mix.variances, mix.weights)
+    return _expectation(mix, n_samples, rng, lambda z, comp, eps: _log_density(mix, z, chunk_bytes, coef) - log_prior(z),
                         level=level, chunk_samples=chunk_samples, progress=progress)
 
 
@@ -417,89 +344,55 @@ def mutual_information_monte_carlo(mix: DeviceMixture, n_samples: int, rng: np.r
                                    progress: Callable[[int], None] | None = None) -> Estimate:
     """I(i; z) = E_{i ~ w, z ~ q_i}[log q_i(z) - log q̄(z)] with an interval, on the mixture's device.
 
-    numpy: :func:`numeric.mutual_information_monte_carlo`.
+    numpy: :func:`numeric.mutual_information_monte_carlo`; log q_i(z) at a draw is
+    :func:`numeric.density.log_density_at_draws`.
     """
     xp = mix.xp
-    half_log_det = 0.5 * (mix.d * _LOG_2PI + xp.sum(xp.log(mix.variances), axis=1))
+    coef = log_term_coefficients(mix.means, mix.variances, mix.weights)
+    normalizers = log_normalizers(mix.variances)
 
     def f(z, comp, eps):
-        log_qi = -xp.take(half_log_det, comp) - 0.5 * xp.sum(eps * eps, axis=1)
-        return log_qi - log_density(mix, z, chunk_bytes=chunk_bytes)
+        return log_density_at_draws(xp.take(normalizers, comp), eps) - _log_density(mix, z, chunk_bytes, coef)
 
     return _expectation(mix, n_samples, rng, f, level=level, chunk_samples=chunk_samples, progress=progress)
 
 
 # --- one dimension at a time ------------------------------------------------------------
 
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(20)
-
-
 def total_correlation_monte_carlo(mix: DeviceMixture, n_samples: int, rng: np.random.Generator, *,
                                   level: float = 0.95, chunk_samples: int = 4096, chunk_bytes: int | None = None,
                                   progress: Callable[[int], None] | None = None) -> Estimate:
     """TC = E_q̄[log q̄(z) - Σ_j log q̄_j(z_j)] with an interval, on the mixture's device.
 
-    Each marginal q̄_j is the one-dimensional mixture of coordinate j, scored by :func:`log_density`.
-    numpy: :func:`numeric.encodings.total_correlation_monte_carlo`.
+    The integrand is :func:`numeric.encodings.total_correlation_terms`, each marginal q̄_j
+    scored as a one-dimensional mixture.  numpy: :func:`numeric.encodings.total_correlation_monte_carlo`.
     """
-    marginals = [DeviceMixture(mix.means[:, j:j + 1], mix.variances[:, j:j + 1], mix.weights, mix.xp)
-                 for j in range(mix.d)]
-
     def f(z, comp, eps):
-        joint = log_density(mix, z, chunk_bytes=chunk_bytes)
-        for j, q_j in enumerate(marginals):
-            joint = joint - log_density(q_j, z[:, j:j + 1], chunk_bytes=chunk_bytes)
-        return joint
+        return total_correlation_terms(mix, z, lambda q, x: _log_density(q, x, chunk_bytes))
 
     return _expectation(mix, n_samples, rng, f, level=level, chunk_samples=chunk_samples, progress=progress)
 
 
-def _gauss_legendre_1d(mix: DeviceMixture, j: int, panels_per_sd: float, reach: float, max_points: int) -> float:
-    """∫ q̄_j log(q̄_j / p_j) by composite 20-node Gauss-Legendre, panels no wider than s_min / panels_per_sd."""
-    xp = mix.xp
-    m, v = mix.means[:, j], mix.variances[:, j]
-    s = xp.sqrt(v)
-    lo, hi, s_min = float(xp.min(m - reach * s)), float(xp.max(m + reach * s)), float(xp.min(s))
-    n_panels = max(1, math.ceil((hi - lo) / s_min * panels_per_sd))
-    width = (hi - lo) / n_panels
-    const = mix.log_weights() - 0.5 * xp.log(2 * math.pi * v)                        # (N,)
-    nodes = xp.asarray((_GL_NODES + 1) / 2, dtype=m.dtype, device=mix.device)
-    gl_w = xp.asarray(_GL_WEIGHTS, dtype=xp.float64, device=mix.device)
-    block = max(1, max_points // (_GL_NODES.size * mix.n))
-    total = xp.zeros((), dtype=xp.float64, device=mix.device)
-    for first in range(0, n_panels, block):
-        panels = xp.arange(first, min(first + block, n_panels), dtype=m.dtype, device=mix.device)
-        x = lo + width * xp.reshape(panels[:, None] + nodes[None, :], (-1,))         # (X,)
-        a = const[None, :] - (x[:, None] - m[None, :]) ** 2 / (2 * v[None, :])     # (X, N)
-        logq = _logsumexp_rows(xp, a)
-        integrand = xp_float64(xp, xp.exp(logq) * (logq + 0.5 * (_LOG_2PI + x * x)))
-        total = total + xp.sum(xp.reshape(integrand, (-1, _GL_NODES.size)) * gl_w[None, :])
-    return float(total) * 0.5 * width
-
-
-def dimwise_kl(mix: DeviceMixture, *, panels_per_sd: float = 0.25, reach: float = 10.0,
-               max_points: int = 2**22, progress: Callable[[int], None] | None = None
+def dimwise_kl(mix: DeviceMixture, *, panels_per_sd: float = 0.125, reach: float = 10.0,
+               tol: float = DEFAULT_TOLERANCE, progress: Callable[[int], None] | None = None
                ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """KL(q̄_j || N(0, 1)) for each latent dimension j by 1-D quadrature on the device, with an error estimate.
 
-    The rule of :func:`numeric.kl_quadrature_1d`: ∫ over [min(m - 10 s), max(m + 10 s)]
-    (beyond it q̄_j has mass below 1e-22), equal panels no wider than s_min/``panels_per_sd``,
-    20 nodes each; the error estimate is the change when the panel width is halved.
-    Cost: about 20·(range/s_min)·0.75·N exponentials per dimension.
+    The quadrature of :func:`numeric.kl_quadrature_1d` itself, given the device's arrays: the d
+    dimensions are its batch, and the log-sums at the nodes run on the mixture's device.
+    Cost: about (nodes) x N exponentials per dimension, the nodes set by the components' spreads
+    and ``tol``.
 
     Returns
     -------
     value, error : ndarray, shape (d,), on the host
     """
-    value = np.empty(mix.d)
-    error = np.empty(mix.d)
-    for j in range(mix.d):
-        fine = _gauss_legendre_1d(mix, j, 2 * panels_per_sd, reach, max_points)
-        coarse = _gauss_legendre_1d(mix, j, panels_per_sd, reach, max_points)
-        value[j], error[j] = fine, abs(fine - coarse)
-        if progress is not None:
-            progress(1)
-    return value, error
+    xp = mix.xp
+    w = xp_float64(xp, mix.weights)
+    means, variances = xp_float64(xp, mix.means).T, xp_float64(xp, mix.variances).T      # (d, N)
+    weights = xp.broadcast_to(w[None, :], means.shape)
+    return kl_quadrature_1d(weights, means, variances, panels_per_sd=panels_per_sd, reach=reach, tol=tol,
+                            progress=progress)
 
 
 # --- pairwise bounds ----------------------------------------------------------------------
@@ -508,33 +401,23 @@ def _pairwise_row_terms(mix: DeviceMixture, rows: Any, chunk_bytes: int | None,
                         progress: Callable[[int], None] | None) -> tuple[Any, Any]:
     """log Σ_j w_j e^{-D_ij} and log Σ_j w_j e^{-BD_ij} for i in ``rows`` (numpy: :func:`numeric.bounds.pairwise_row_terms`).
 
-    D_ij = ½ Σ_k [log v_jk - log v_ik + (v_ik + m_ik² - 2 m_ik m_jk + m_jk²)/v_jk - 1] by matrix products;
-    BD_ij = ⅛ Σ_k (m_ik - m_jk)²/v̄_k + ½ Σ_k log(v̄_k / sqrt(v_ik v_jk)), v̄ = (v_i + v_j)/2, elementwise
-    over (rows x N x d) blocks of at most ``chunk_bytes``.
+    D and BD are :func:`numeric.bounds.pairwise_distances`, over (rows x N x d) blocks of at
+    most ``chunk_bytes``.
     """
     xp = mix.xp
-    m, v = mix.means, mix.variances
     logw = mix.log_weights()
-    inv_v = 1.0 / v
-    logv = xp.log(v)
-    logdet = xp.sum(logv, axis=1)
-    itemsize = 4 if m.dtype == xp.float32 else 8
-    block = max(1, _chunk_bytes(mix, chunk_bytes) // (itemsize * mix.n * mix.d * 3))
+    itemsize = 4 if mix.means.dtype == xp.float32 else 8
+    block = max(1, _chunk_bytes(mix, chunk_bytes) // (itemsize * mix.n * mix.d * 4))
     lower, upper = [], []
     for start in range(0, rows.shape[0], block):
         idx = rows[start:start + block]
-        mi, vi, lvi = xp.take(m, idx, axis=0), xp.take(v, idx, axis=0), xp.take(logv, idx, axis=0)
-        kl = 0.5 * ((vi + mi * mi) @ inv_v.T - 2.0 * mi @ (m * inv_v).T + xp.sum(m * m * inv_v, axis=1)
-                    + logdet[None, :] - xp.take(logdet, idx)[:, None] - mix.d)
-        vbar = 0.5 * vi[:, None, :] + 0.5 * v[None, :, :]                                # (B, N, d), no overflow
-        diff = mi[:, None, :] - m[None, :, :]
-        bd = (0.125 * xp.sum(diff * diff / vbar, axis=2)
-              + 0.5 * xp.sum(xp.log(vbar) - 0.5 * (lvi[:, None, :] + logv[None, :, :]), axis=2))
-        lower.append(_logsumexp_rows(xp, logw[None, :] - kl))
-        upper.append(_logsumexp_rows(xp, logw[None, :] - bd))
+        kl, bd = pairwise_distances(xp.take(mix.means, idx, axis=0), xp.take(mix.variances, idx, axis=0),
+                                    mix.means, mix.variances)
+        lower.append(logsumexp_rows(logw[None, :] - kl, axis=1))
+        upper.append(logsumexp_rows(logw[None, :] - bd, axis=1))
         if progress is not None:
             progress(int(idx.shape[0]))
-    return xp.concat(lower), xp.concat(upper)
+    return _xp.concat(lower), _xp.concat(upper)
 
 
 def pairwise_bounds(mix: DeviceMixture, *, max_rows: int = 2048, rng: np.random.Generator | None = None,
@@ -543,10 +426,10 @@ def pairwise_bounds(mix: DeviceMixture, *, max_rows: int = 2048, rng: np.random.
 
     avg KL + Σ_i w_i log Σ_j w_j e^{-D_ij} <= KL(q̄ || p) <= avg KL + Σ_i w_i log Σ_j w_j e^{-BD_ij};
     beyond ``max_rows`` rows, that many are drawn with probability w_i and the standard
-    errors of the mean over them are reported.  numpy: :func:`numeric.pairwise_bounds_sampled`.
+    errors of the mean over them are reported.  Combined and widened by the rounding margin
+    in :func:`numeric.bounds.bounds_from_row_terms`.  numpy: :func:`numeric.pairwise_bounds_sampled`.
     """
     xp = mix.xp
-    base = avg_kl(mix)
     exact = mix.n <= max_rows
     if exact:
         rows = xp.arange(mix.n, device=mix.device)
@@ -556,21 +439,10 @@ def pairwise_bounds(mix: DeviceMixture, *, max_rows: int = 2048, rng: np.random.
         rows = xp.sort(xp.asarray(draws.choice(max_rows), device=mix.device))
         row_w = xp.full((max_rows,), 1.0 / max_rows, dtype=xp.float64, device=mix.device)
     lo_t, up_t = (xp_float64(xp, t) for t in _pairwise_row_terms(mix, rows, chunk_bytes, progress))
-    lower, upper = base + float(xp.sum(row_w * lo_t)), base + float(xp.sum(row_w * up_t))
-    if exact:
-        return BoundsEstimate(lower, upper, 0.0, 0.0, mix.n, True)
-    se = lambda t: float(xp.std(t, correction=1)) / math.sqrt(max_rows)  # noqa: E731
-    return BoundsEstimate(lower, upper, se(lo_t), se(up_t), int(max_rows), False)
+    return bounds_from_row_terms(mix, avg_kl(mix), rows, row_w, lo_t, up_t, exact=exact)
 
 
 # --- everything the encodings report needs ------------------------------------------------
-
-def _host(xp: ModuleType, a: Any) -> NDArray[np.float64]:
-    """A small final array (d-vector, d x d matrix) to the host as float64 numpy."""
-    if isinstance(a, np.ndarray):
-        return a.astype(np.float64)
-    return np.asarray(xp_float64(xp, a).cpu())
-
 
 def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 20_000,
               max_bound_rows: int = 2048, progress: Callable[[str, int], Callable[[int], None]] | None = None
@@ -578,8 +450,8 @@ def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 
     """The report's numbers computed on the mixture's device (numpy: :func:`numeric.decompose`).
 
     Same streams as numpy's (``rng.spawn(4)`` for KL(q̄ || p), I(i; z), the bound rows and TC),
-    the same estimators; the moments' d x d covariance is formed on the device and its
-    KL taken on the host by :func:`numeric.kl_full_standard`.
+    the same estimators; the moments (:func:`numeric.moments.mixture_moments`) are formed on
+    the device in float64 and their KL taken on the host (:func:`numeric.matched_gaussian_kl`).
     """
     xp = mix.xp
     bar = progress or (lambda label, total: None)
@@ -590,29 +462,18 @@ def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 
     tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", n_samples))
     bounds = pairwise_bounds(mix, max_rows=max_bound_rows, rng=bound_rng,
                              progress=bar("pairwise bounds", min(mix.n, max_bound_rows)))
-    w = xp_float64(xp, mix.weights)
-    m = xp_float64(xp, mix.means)
-    mean_j = xp.sum(w[:, None] * m, axis=0)
-    centered = m - mean_j
-    cov = centered.T @ (w[:, None] * centered)                                        # (d, d), on the device
-    mean_var = xp.sum(w[:, None] * xp_float64(xp, mix.variances), axis=0)
-    mean_h, cov_h, mean_var_h = _host(xp, mean_j), _host(xp, cov), _host(xp, mean_var)
-    var_of_means = np.diag(cov_h).copy()
-    cov_h[np.diag_indices(mix.d)] += mean_var_h
+    w, m, v = (xp_float64(xp, a) for a in (mix.weights, mix.means, mix.variances))
+    mean, cov = (_xp.to_host(a) for a in mixture_moments(w, m, v))
+    var_of_means = _xp.to_host(_variance_of_means(w, m))
     dimwise, dim_err = dimwise_kl(mix, progress=bar("dimension-wise KL", mix.d))
-    sum_dim = float(dimwise.sum())
-    # independent draws for I(i; z), TC and KL(qbar || p): their standard errors add in quadrature
-    residual = Estimate.normal(avg - (mi.value + tc.value + sum_dim), float(np.hypot(mi.stderr, tc.stderr)), n_samples)
-    gap_residual = Estimate.normal(avg - (mi.value + kl_agg.value), float(np.hypot(mi.stderr, kl_agg.stderr)),
-                                   n_samples)
-    zero, one = np.zeros(1), np.ones(1)
+    residual, gap_residual = residuals(avg, kl_agg, mi, tc, float(dimwise.sum()), n_samples)
     return Decomposition(
         n=mix.n, d=mix.d, avg_kl=avg, kl_aggregate=kl_agg, bounds=bounds, mutual_information=mi,
         log_n=math.log(mix.n), total_correlation=tc, residual=residual, gap_residual=gap_residual,
         routes=dict(ROUTES),
-        moment_matched_kl=float(kl_full_standard(mean_h, cov_h)),
-        moment_matched_kl_diag=float(kl_diag(mean_h, np.diag(cov_h), zero, one)),
+        moment_matched_kl=matched_gaussian_kl(mean, cov),
+        moment_matched_kl_diag=matched_gaussian_kl(mean, cov, diagonal=True),
         variance_of_means=var_of_means, active=var_of_means > ACTIVE_THRESHOLD, avg_kl_per_dim=avg_kl_per_dim(mix),
         dimwise_kl=dimwise, dimwise_error=dim_err,
-        moment_matched_kl_per_dim=kl_diag(mean_h[:, None], np.diag(cov_h)[:, None], zero, one),
+        moment_matched_kl_per_dim=matched_gaussian_kl_per_dimension(mean, np.diag(cov)),
     )

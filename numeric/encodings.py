@@ -16,23 +16,23 @@ checks of the estimates against each other, not identities of the estimators.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_real_array, require_finite
-from .gaussian import kl_diag
 from .bounds import BoundsEstimate, pairwise_bounds_sampled
 from .estimate import Estimate
 from .mixture import DiagonalMixture, Prior, avg_kl, avg_kl_per_dimension
-from .moments import moment_matched_kl
+from .moments import matched_gaussian_kl_per_dimension, moment_matched_kl, variance_of_means
 from .density import DEFAULT_CHUNK_BYTES, log_density
 from .montecarlo import kl_monte_carlo, monte_carlo_expectation, mutual_information_monte_carlo
 from .quadrature import kl_quadrature_1d
 
 __all__ = ["ACTIVE_THRESHOLD", "ROUTES", "Decomposition", "decompose", "linear_vae_encodings",
-           "total_correlation_monte_carlo"]
+           "residuals", "total_correlation_monte_carlo", "total_correlation_terms"]
 
 #: A dimension is active when the variance of its means over examples exceeds this.
 ACTIVE_THRESHOLD = 0.01
@@ -100,9 +100,9 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
 
     w = mix.weights
     mean_j = w @ mix.means
-    var_of_means = w @ (mix.means - mean_j) ** 2
+    var_of_means = variance_of_means(w, mix.means)
     avg_per_dim = avg_kl_per_dimension(mix, prior=prior)
-    mm_per_dim = kl_diag(mean_j[:, None], (var_of_means + w @ mix.variances)[:, None], pm[:, None], pv[:, None])
+    mm_per_dim = matched_gaussian_kl_per_dimension(mean_j, var_of_means + w @ mix.variances, prior=prior)
     dimwise = np.empty(mix.d)
     dim_err = np.empty(mix.d)
     tick = bar("dimension-wise KL", mix.d)
@@ -112,10 +112,7 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
         if tick is not None:
             tick(1)
     tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", n_samples))
-    # independent draws: the standard errors add in quadrature
-    residual = Estimate.normal(avg - (mi.value + tc.value + float(dimwise.sum())), np.hypot(mi.stderr, tc.stderr),
-                               n_samples)
-    gap_residual = Estimate.normal(avg - (mi.value + kl_agg.value), np.hypot(mi.stderr, kl_agg.stderr), n_samples)
+    residual, gap_residual = residuals(avg, kl_agg, mi, tc, float(dimwise.sum()), n_samples)
     return Decomposition(
         n=mix.n, d=mix.d, avg_kl=avg, kl_aggregate=kl_agg, bounds=bounds, mutual_information=mi,
         log_n=float(np.log(mix.n)), total_correlation=tc, residual=residual,
@@ -125,6 +122,19 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
         dimwise_kl=dimwise, dimwise_error=dim_err, moment_matched_kl_per_dim=mm_per_dim,
         gap_residual=gap_residual, routes=dict(ROUTES),
     )
+
+
+def residuals(avg: float, kl_aggregate: Estimate, mutual_information: Estimate, total_correlation: Estimate,
+              dimwise_sum: float, n_samples: int) -> tuple[Estimate, Estimate]:
+    """The two checks of a :class:`Decomposition`: avg KL - (I + TC + Σ_j KL_j) and avg KL - (I + KL(q̄ || p)).
+
+    I, TC and KL(q̄ || p) come from independent draws, so their standard errors add in
+    quadrature; the quadrature error of Σ_j KL_j (``dimwise_sum``) is reported apart.
+    """
+    mi, tc, kl = mutual_information, total_correlation, kl_aggregate
+    residual = Estimate.normal(avg - (mi.value + tc.value + dimwise_sum), np.hypot(mi.stderr, tc.stderr), n_samples)
+    gap_residual = Estimate.normal(avg - (mi.value + kl.value), np.hypot(mi.stderr, kl.stderr), n_samples)
+    return residual, gap_residual
 
 
 def total_correlation_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *,
@@ -149,13 +159,24 @@ def total_correlation_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.
     Estimate
         Nats; exactly 0 for d = 1.
     """
-    marginals = [DiagonalMixture(mix.means[:, j:j + 1], mix.variances[:, j:j + 1], mix.weights) for j in range(mix.d)]
-
     def f(z, comp, eps):
-        joint = log_density(mix, z, chunk_bytes=chunk_bytes)
-        return joint - sum(log_density(q_j, z[:, j:j + 1], chunk_bytes=chunk_bytes) for j, q_j in enumerate(marginals))
+        return total_correlation_terms(mix, z, lambda q, x: log_density(q, x, chunk_bytes=chunk_bytes))
 
     return monte_carlo_expectation(mix, n_samples, rng, f, level=0.95, chunk_samples=chunk_samples, progress=progress)
+
+
+def total_correlation_terms(mix: Any, z: Any, log_density: Callable[[Any, Any], Any]) -> Any:
+    """log q̄(z) - Σ_j log q̄_j(z_j) at points z, shape (S, d) -> (S,): the integrand of TC.
+
+    ``log_density(q, x)`` scores points x against a mixture q (a :class:`DiagonalMixture`, or
+    any dataclass of the same fields); each marginal q̄_j = Σ_i w_i N(m_ij, v_ij) is scored as
+    a one-dimensional mixture at z_j.
+    """
+    marginals = 0
+    for j in range(mix.d):
+        q_j = replace(mix, means=mix.means[:, j:j + 1], variances=mix.variances[:, j:j + 1])
+        marginals = marginals + log_density(q_j, z[:, j:j + 1])
+    return log_density(mix, z) - marginals
 
 
 def linear_vae_encodings(data: ArrayLike, latent: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _xp
-from ._validate import as_real_array, require_finite, require_positive, spread_to_variance
-from ._xp import is_foreign, namespace
+from ._validate import anchor, as_real_array, require_finite, require_positive, spread_to_variance
+from ._xp import finfo_name, namespace
 
 __all__ = ["ratio_term", "kl_diag", "kl_diag_standard", "kl_full_standard", "entropy_diag"]
 
@@ -54,16 +53,9 @@ def kl_diag(mean1: ArrayLike, var1: ArrayLike, mean2: ArrayLike, var2: ArrayLike
     ndarray, shape (...)
     """
     xp = namespace(mean1, var1, mean2, var2)
-    if xp is np:
-        m1, m2 = (require_finite(n, as_real_array(n, a, min_ndim=1)) for n, a in (("mean1", mean1), ("mean2", mean2)))
-        v1, v2 = (require_positive(n, as_real_array(n, a, min_ndim=1)) for n, a in (("var1", var1), ("var2", var2)))
-    else:
-        like = next(a for a in (mean1, var1, mean2, var2) if is_foreign(a))
-        like = like if xp.isdtype(like.dtype, "real floating") else None
-        m1, m2 = (_xp.require_finite(xp, n, _xp.as_float(xp, n, a, like=like, min_ndim=1))
-                  for n, a in (("mean1", mean1), ("mean2", mean2)))
-        v1, v2 = (_xp.require_positive(xp, n, _xp.as_float(xp, n, a, like=like, min_ndim=1))
-                  for n, a in (("var1", var1), ("var2", var2)))
+    like = anchor(mean1, var1, mean2, var2)             # a tensor's namespace, device and dtype for all
+    m1, m2 = (require_finite(n, as_real_array(n, a, min_ndim=1, like=like)) for n, a in (("mean1", mean1), ("mean2", mean2)))
+    v1, v2 = (require_positive(n, as_real_array(n, a, min_ndim=1, like=like)) for n, a in (("var1", var1), ("var2", var2)))
     log_ratio = xp.log(v1) - xp.log(v2)
     with np.errstate(over="ignore"):
         terms = ratio_term(log_ratio) + (m1 - m2) ** 2 / v2
@@ -136,4 +128,4 @@ def entropy_diag(var: ArrayLike) -> NDArray[np.float64]:
 def _require_representable(out: NDArray[np.float64], what: str) -> None:
     xp = namespace(out)
     if not bool(xp.all(xp.isfinite(out))):
-        raise ValueError(f"{what} is not representable in {_xp.finfo_name(xp, out.dtype)} (overflow) for these inputs")
+        raise ValueError(f"{what} is not representable in {finfo_name(xp, out.dtype)} (overflow) for these inputs")

@@ -6,35 +6,64 @@ Draws are stratified by component when there are at least two per component
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import require_positive
-from .density import DEFAULT_CHUNK_BYTES, density_terms, log_prior, logsumexp_rows, mixture_log_sum
+from ._validate import require_positive, require_sampling
+from ._xp import argsort_descending, astype, clip_below, namespace
+from .density import (DEFAULT_CHUNK_BYTES, density_terms, log_density_at_draws, log_normalizers, log_prior,
+                      logsumexp_rows, mixture_log_sum)
 from .estimate import Estimate
-from .mixture import DiagonalMixture, Prior
+from .mixture import DiagonalMixture, Prior, log_weights
 
 __all__ = ["kl_monte_carlo", "kl_monte_carlo_batch", "monte_carlo_expectation", "mutual_information",
-           "mutual_information_monte_carlo", "own_log_term", "stratified_counts"]
+           "mutual_information_monte_carlo", "own_log_term", "pooled_estimate", "stratified_counts", "stratified_estimate"]
 
 
-def stratified_counts(weights: NDArray[np.float64], n_samples: int) -> NDArray[np.int64]:
+def stratified_counts(weights: Any, n_samples: int) -> Any:
     """Draws per component for stratified sampling: proportional to w_i, with a floor.
 
     The floor, ``clip(n_samples // 4N, 2, 30)``, gives each component enough draws
     for its variance estimate to be usable (with 2 draws a light component's
     standard error is often far too small).  The counts sum to ``n_samples``,
-    or slightly more when the floors need it.
+    or slightly more when the floors need it.  Any array namespace (int64 counts on
+    the device of ``weights``).
     """
+    xp = namespace(weights)
     raw = weights * n_samples
-    floor = int(np.clip(n_samples // (4 * weights.size), 2, 30))
-    counts = np.maximum(floor, np.floor(raw)).astype(np.int64)
-    short = n_samples - int(counts.sum())
+    floor = min(max(n_samples // (4 * weights.shape[0]), 2), 30)
+    counts = astype(clip_below(xp.floor(raw), float(floor)), xp.int64)
+    short = n_samples - int(xp.sum(counts))
     if short > 0:
-        counts[np.argsort(raw - np.floor(raw))[::-1][:short]] += 1
+        counts[argsort_descending(raw - xp.floor(raw))[:short]] += 1
     return counts
+
+
+def stratified_estimate(weights: Any, counts: Any, sums: Any, sums_of_squares: Any, shift: Any, *,
+                        level: float) -> Estimate:
+    """Σ_i w_i mean_i with variance Σ_i w_i² s_i² / n_i, from each stratum's sums of shifted values.
+
+    ``counts``, ``sums`` and ``sums_of_squares`` (shape (N,)) are n_i, Σ (f - shift) and
+    Σ (f - shift)² over the n_i draws of component i; s_i² is the unbiased variance.
+    Any array namespace; only the two scalars leave the device.
+    """
+    xp = namespace(sums)
+    means = sums / counts
+    var_i = clip_below(sums_of_squares / counts - means * means, 0.0) * counts / (counts - 1)
+    value = float(shift) + float(weights @ means)
+    se = math.sqrt(float(xp.sum(weights * weights * var_i / counts)))
+    return Estimate.normal(value, se, int(xp.sum(counts)), level)
+
+
+def pooled_estimate(total: int, sum_: Any, sum_of_squares: Any, shift: Any, *, level: float) -> Estimate:
+    """The mean of ``total`` draws with standard error s/sqrt(total), from the sums of shifted values."""
+    mean = float(sum_) / total
+    var = max(float(sum_of_squares) / total - mean**2, 0.0) * total / (total - 1)
+    return Estimate.normal(float(shift) + mean, math.sqrt(var / total), total, level)
 
 
 def monte_carlo_expectation(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator,
@@ -51,10 +80,7 @@ def monte_carlo_expectation(mix: DiagonalMixture, n_samples: int, rng: np.random
     ``f`` measured from ``center`` (d,), formed as (m_i - center) + sqrt(v_i) eps so that
     means far from the origin lose no digits.
     """
-    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    require_sampling(n_samples, level, chunk_samples)
     stratified = n_samples >= 2 * mix.n
     if stratified:
         comp_all = np.repeat(np.arange(mix.n), stratified_counts(mix.weights, n_samples))
@@ -78,16 +104,8 @@ def monte_carlo_expectation(mix: DiagonalMixture, n_samples: int, rng: np.random
         if progress is not None:
             progress(comp.size)
     if stratified:
-        counts = np.bincount(comp_all, minlength=mix.n)
-        means = sums / counts
-        var_i = np.maximum(sq / counts - means**2, 0.0) * counts / (counts - 1)
-        value = shift + float(mix.weights @ means)
-        se = float(np.sqrt(np.sum(mix.weights**2 * var_i / counts)))
-    else:
-        mean = float(sums.sum()) / total
-        var = max(float(sq.sum()) / total - mean**2, 0.0) * total / (total - 1)
-        value, se = shift + mean, float(np.sqrt(var / total))
-    return Estimate.normal(value, se, total, level)
+        return stratified_estimate(mix.weights, np.bincount(comp_all, minlength=mix.n), sums, sq, shift, level=level)
+    return pooled_estimate(total, sums.sum(), sq.sum(), shift, level=level)
 
 
 def kl_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np.random.Generator, *, prior: Prior = Prior(),
@@ -114,9 +132,7 @@ def own_log_term(mix: DiagonalMixture, comp: NDArray[np.int64], eps: NDArray[np.
 
     log q_c(z) = -½(d log 2π + Σ_k log v_ck + Σ_k eps_k²), with no subtraction of z and m_c.
     """
-    w = mix.weights[comp]
-    logw = np.log(w, where=w > 0, out=np.full(comp.size, -np.inf))
-    return logw - 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances[comp]).sum(1) + (eps * eps).sum(1))
+    return log_weights(mix.weights[comp]) + log_density_at_draws(log_normalizers(mix.variances[comp]), eps)
 
 
 def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate | float:
@@ -174,11 +190,11 @@ def mutual_information_monte_carlo(mix: DiagonalMixture, n_samples: int, rng: np
                                    progress: Callable[[int], None] | None = None) -> Estimate:
     """I(i; z) = E_{i ~ w, z ~ q_i}[log q_i(z) - log q̄(z)], with a 95% interval (stratified as for the KL)."""
     terms = density_terms(mix)
-    half_log_det = 0.5 * (mix.d * np.log(2 * np.pi) + np.log(mix.variances).sum(1))
+    normalizers = log_normalizers(mix.variances)
 
     def f(z, comp, eps):
-        log_qi = -half_log_det[comp] - 0.5 * (eps * eps).sum(1)
-        return log_qi - mixture_log_sum(terms, z, own_log_term(mix, comp, eps), chunk_bytes=chunk_bytes)
+        return (log_density_at_draws(normalizers[comp], eps)
+                - mixture_log_sum(terms, z, own_log_term(mix, comp, eps), chunk_bytes=chunk_bytes))
 
     return monte_carlo_expectation(mix, n_samples, rng, f, level=0.95, chunk_samples=chunk_samples,
                                    progress=progress, center=terms.center)

@@ -21,6 +21,7 @@ from typing import Any
 import weakref
 
 import sympy as sp
+from sympy.core.assumptions import _assume_defined
 from sympy.core.function import AppliedUndef
 
 from .matrices import (citation_problem, gaussian_problem, inverse_problem, loose_matrix, matrix_symbol_problem,
@@ -83,16 +84,30 @@ def _clean(e: Any, what: str) -> None:
                              "functions, densities, KL and expectations); sympy's closed forms for it are not trusted")
         if any(n.startswith(RESERVED) for n in _names(x)):
             raise ProofError(f"{what}: a name starting with {RESERVED!r} is reserved for the kernel")
+        unknown = sorted({type(b).__name__ for b in sp.preorder_traversal(x) if isinstance(b, _UNKNOWN_BINDERS)
+                          or (getattr(b, "bound_symbols", None) and not isinstance(b, _BINDERS))})
+        if unknown:
+            raise ProofError(f"{what}: {', '.join(unknown)} binds a variable in a way the kernel's substitution does "
+                             "not know; evaluate it or write it as a sum, integral or lambda")
         for s in x.atoms(sp.Sum, sp.Product):
             for i, *bounds in s.limits:
                 if len(bounds) != 2 or _index_problem(i, bounds[0]):
                     raise ProofError(f"{what}: in {s}, {_index_problem(i, bounds[0]) if bounds else 'no bounds'}")
+                odd = [b for b in bounds if sp.sympify(b).is_integer is not True and b not in (sp.oo, -sp.oo)]
+                if odd:  # sympy sums to a non-integer bound by a formal closed form, not over the integers below it
+                    raise ProofError(f"{what}: in {s}, the bound {odd[0]} is not provably an integer")
         for s in x.atoms(sp.Integral):
             for v, *bounds in s.limits:
                 if v.is_real is not True or _extra(v) or (bounds and not _unsigned(v) and not (
                         (v.is_positive or v.is_nonnegative) and sp.sympify(bounds[0]).is_nonnegative)):
                     raise ProofError(f"{what}: the integration variable {v} of {s} must be real with no "
                                      "assumption its range violates")
+
+
+#: The expressions that bind variables and that :func:`subst` renames apart (derivatives are refused there).
+_BINDERS = (sp.concrete.expr_with_limits.ExprWithLimits, sp.Lambda, GaussianExpectation)
+#: Expressions that bind a variable without saying so in ``bound_symbols``, or substitute one: refused.
+_UNKNOWN_BINDERS = (sp.Subs, sp.Limit, sp.Order)
 
 
 def _extra(s: sp.Symbol) -> set:
@@ -131,7 +146,8 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
     Keys: symbols (value an expression), indexed bases or undefined function
     classes (value a ``Lambda`` or another base/class).  A bound variable of a
     sum, integral or lambda that would capture a free symbol of a value is
-    renamed first; ``check(var, arg)`` vets every lambda application.
+    renamed first; ``check(var, arg)`` vets every lambda application: it raises to
+    refuse it, or returns False to leave the application as it is (unexpanded).
     """
     mapping = dict(mapping)
     if not mapping:
@@ -143,7 +159,8 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             raise ProofError(f"{lam} takes {len(lam.signature)} arguments, given {len(args)}")
         if check:
             for var, arg in zip(lam.signature, args):
-                check(var, arg)
+                if check(var, arg) is False:
+                    return None
         return subst(lam.expr, dict(zip(lam.signature, args)), check)
 
     def walk(x: sp.Basic, m: dict) -> sp.Basic:
@@ -154,12 +171,20 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
             return v
         if isinstance(x, sp.Indexed) and x.base in m:
             v, idx = m[x.base], [walk(a, m) for a in x.indices]
-            return app(v, idx) if isinstance(v, sp.Lambda) else v[tuple(idx)]
+            out = app(v, idx) if isinstance(v, sp.Lambda) else v[tuple(idx)]
+            return x.base[tuple(idx)] if out is None else out
         if isinstance(x, _APPLIED) and type(x) in m:
             v, args = m[type(x)], [walk(a, m) for a in x.args]
-            return app(v, args) if isinstance(v, sp.Lambda) else v(*args)
+            out = app(v, args) if isinstance(v, sp.Lambda) else v(*args)
+            return x.func(*args) if out is None else out
         if isinstance(x, sp.Derivative) and set(x.variables) & set(m):
             raise ProofError(f"cannot substitute the variable of the derivative {x}")
+        if isinstance(x, sp.Derivative):  # d/dv binds v and evaluates at v: no value may bring a v in
+            used = [v for k, v in m.items() if isinstance(v, sp.Basic) and (
+                any(type(f) is k for f in x.atoms(*_APPLIED)) if isinstance(k, type) else x.has(k))]
+            if set(x.variables) & set().union(*(v.free_symbols for v in used)):
+                raise ProofError(f"cannot substitute into the derivative {x} a value containing its variable "
+                                 f"({', '.join(f'{k} -> {v}' for k, v in m.items() if v in used)})")
         if isinstance(x, GaussianExpectation):  # the point is bound: renamed, never substituted
             h, point, mean, cov = x.args
             inner = {k: v for k, v in m.items() if isinstance(k, type) or not (k.free_symbols & x.bound_symbols)}
@@ -184,21 +209,30 @@ def subst(e: sp.Basic, mapping: Mapping, check: Callable | None = None) -> sp.Ba
 
 
 # --- reduction: opaque atoms, rewriting, sign ---------------------------------------------------------
-def _opaque(expr: sp.Basic) -> sp.Basic:
+def _opaque(expr: sp.Basic, prior: tuple = ()) -> sp.Basic:
     """Cached :func:`_opaque_uncached` (the congruence classes of an expression's atoms are found once)."""
-    return _opaque_cached(expr, _REWRITE[-1])
+    return _opaque_cached(expr, _REWRITE[-1], prior)[0]
+
+
+def _opaque_classes(expr: sp.Basic, prior: tuple = ()) -> tuple[sp.Basic, tuple]:
+    """:func:`_opaque` and the representatives of its classes, in the order of their numbers."""
+    return _opaque_cached(expr, _REWRITE[-1], prior)
 
 
 @functools.lru_cache(maxsize=4096)
-def _opaque_cached(expr: sp.Basic, rules: tuple) -> sp.Basic:
-    return _opaque_uncached(expr)
+def _opaque_cached(expr: sp.Basic, rules: tuple, prior: tuple) -> tuple[sp.Basic, tuple]:
+    return _opaque_uncached(expr, prior)
 
 
-def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
+def _opaque_uncached(expr: sp.Basic, prior: tuple = ()) -> tuple[sp.Basic, tuple]:
     """Integrals and opaque objects (KL ...) become reserved functions of their free symbols.
 
     Two atoms share one function only when congruent: same class and limits,
     arguments that reduce to the same thing.  Algebra can cancel them but never look inside.
+    ``prior`` are the representatives of classes numbered by an earlier pass over a form of the same
+    expression (whose reserved functions it may still contain): their numbers are kept, and a new class
+    gets a new number, so an atom never takes the function of an unrelated atom of the earlier pass.
+    Returns the expression and the representatives of every class.
     """
     outer: list[sp.Basic] = []
 
@@ -209,7 +243,7 @@ def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
             for a in e.args:
                 collect(a)
     collect(expr)
-    classes, mapping = [], {}
+    classes, mapping = list(prior), {}
     for a in outer:
         if a in mapping:
             continue
@@ -223,7 +257,7 @@ def _opaque_uncached(expr: sp.Basic) -> sp.Basic:
         positive = real and isinstance(a, Opaque) and a.is_positive is True  # e.g. det of an SPD matrix
         tag = "p" if positive else "r" if real else "c"
         mapping[a] = sp.Function(f"{RESERVED}{_SECRET}_{k}{tag}", real=real, **({"positive": True} if positive else {}))(*args)
-    return expr.xreplace(mapping)
+    return expr.xreplace(mapping), tuple(classes)
 
 
 def _congruent(a: sp.Basic, b: sp.Basic) -> bool:
@@ -245,11 +279,16 @@ def _congruent(a: sp.Basic, b: sp.Basic) -> bool:
 
 def _fingerprint(e: sp.Basic) -> tuple:
     """Named functions applied and free symbols after expanding logs and rewriting (a fast rejection only)."""
+    return _fingerprint_cached(e, _REWRITE[-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _fingerprint_cached(e: sp.Basic, rules: tuple) -> tuple:
     try:
         e = sp.expand_log(sp.expand(e), force=False)
     except Exception:  # noqa: BLE001
         pass
-    e = _rewrite(e, _REWRITE[-1])
+    e = _rewrite(e, rules)
     return frozenset(type(f) for f in e.atoms(*_APPLIED)), frozenset(e.free_symbols)
 
 
@@ -275,19 +314,29 @@ _STRATEGIES = (lambda e: e, sp.expand, lambda e: sp.expand_log(sp.expand(e), for
 _REWRITE: list[tuple] = [()]  # rewrite rules of the theorem being checked (a stack)
 
 
+def _in_domain(var: sp.Symbol, arg: sp.Basic) -> bool:
+    """``arg`` has every assumption of ``var`` by sympy's assumptions (a defined function unfolds only there)."""
+    return all(getattr(arg, f"is_{k}", None) == v for k, v in var.assumptions0.items() if v is not None)
+
+
 def _rewrite(e: sp.Basic, rules: tuple) -> sp.Basic:
-    """Definitions and hypotheses applied left to right, capture-free (symbols, functions through subst)."""
-    return subst(e, dict(rules)) if rules else e
+    """Definitions and hypotheses applied left to right, capture-free (symbols, functions through subst).
+
+    A function defined as f(x) := e is checked, and so holds, only at arguments with x's assumptions: an
+    application at any other argument stays f(..), a value about which only f's own assumptions are known.
+    """
+    return subst(e, dict(rules), _in_domain) if rules else e
 
 
 def _candidates(expr: sp.Expr, rules: tuple):
     for strategy in _STRATEGIES:
         for form in ((expr,) if not rules else (expr, _rewrite(expr, rules))):
             try:
-                r = strategy(_opaque(form))
+                first, classes = _opaque_classes(form)
+                r = strategy(first)
                 yield r
-                if rules:
-                    yield strategy(_opaque(_rewrite(r, rules)))
+                if rules:  # one numbering of the classes across both passes
+                    yield strategy(_opaque(_rewrite(r, rules), classes))
             except ProofError:
                 raise
             except Exception:  # noqa: BLE001 - a failure inside sympy only means "not shown"
@@ -333,6 +382,7 @@ def clear_cache() -> None:
     """Forget remembered reductions, so the next check is cold."""
     _decide.cache_clear()
     _opaque_cached.cache_clear()
+    _fingerprint_cached.cache_clear()
 
 
 def _normal(rel: sp.Basic) -> tuple[str, sp.Expr]:
@@ -362,6 +412,11 @@ def _same_relation(stated: sp.Basic, known: sp.Basic) -> bool:
 
 
 # --- the checking context ---------------------------------------------------------------------------
+def _sign_first(item: tuple) -> tuple:
+    """Order assumptions so that integrality, realness and signs are named first in a message."""
+    return item[0] not in _ASSUMPTIONS, item[0]
+
+
 class _Ctx:
     def __init__(self, name, hypotheses, definitions, ranges, proved):
         self.name, self.hyps, self.defs, self.ranges, self.proved = name, hypotheses, definitions, ranges, proved
@@ -369,7 +424,8 @@ class _Ctx:
         self.axioms: list = []
         self.step = "statement"
         self.pinned = set().union(*(h.free_symbols for h in hypotheses.values()),
-                                  *(_def_free(l, r) for l, r in definitions.items()))
+                                  *(_def_free(l, r) for l, r in definitions.items()),
+                                  *(sp.sympify(b).free_symbols for bounds in ranges.values() for b in bounds))
 
     def fail(self, why: str):
         raise ProofError(f"{self.name}, step ({self.step}): {why}")
@@ -384,7 +440,7 @@ class _Ctx:
     def admits(self, var: sp.Basic, value: sp.Basic) -> None:
         """``value`` has every assumption of ``var`` (strictly proved signs, integrality, realness, parity ...)."""
         need = var.assumptions0 if isinstance(var, (sp.Symbol, sp.IndexedBase)) else \
-            {k: True for k in (*_ASSUMPTIONS, "odd", "even", "prime", "rational", "zero") if getattr(var, f"is_{k}")}
+            {k: v for k in sorted(_assume_defined) if (v := getattr(var, f"is_{k}", None)) is not None}
         if isinstance(value, sp.Lambda):
             return
         value = sp.sympify(value)
@@ -398,13 +454,21 @@ class _Ctx:
             if need.get(key) and not isinstance(value, sp.IndexedBase) and not _holds(kind, sign * value):
                 self.fail(f"{var} is {key} but {value} is not provably {key}")
         if isinstance(value, sp.IndexedBase):
-            for key in ("positive", "nonnegative", "real", "integer"):
-                if need.get(key) and not value.assumptions0.get(key):
-                    self.fail(f"{var} is {key} but the indexed base {value} is not declared {key}")
+            for key, val in sorted(need.items(), key=_sign_first):  # every assumption, true or false
+                if value.assumptions0.get(key) != val:
+                    self.fail(f"{var} is {'' if val else 'not '}{key} but the indexed base {value} is not declared so")
             return
         for key in ("odd", "even", "prime", "rational", "zero", "nonzero", "finite", "composite"):
             if need.get(key) and getattr(value, f"is_{key}") is not True:
                 self.fail(f"{var} is {key} but {value} is not provably {key}")
+        # every other assumption, true or false (noninteger, irrational, imaginary ...), unless the proved
+        # integrality, realness and signs above imply it
+        implied = sp.Dummy(**{k: True for k in ("integer", "real", *("positive", "nonnegative", "negative",
+                                                                      "nonpositive")) if need.get(k)}).assumptions0
+        for key, val in sorted(need.items(), key=_sign_first):
+            if implied.get(key) != val and getattr(value, f"is_{key}", None) != val:
+                self.fail(f"{var} is {'' if val else 'not '}{key} but {value} is not provably "
+                          f"{'' if val else 'not '}{key}")
 
     def lam_check(self, var, arg):
         self.admits(var, arg)
@@ -431,12 +495,14 @@ class _Ctx:
         if not isinstance(i, sp.Symbol) or i.is_integer is not True:
             self.fail(f"{what}: the summation index {i} is not an integer symbol")
         if i in self.pinned:
-            self.fail(f"{what}: the index {i} is pinned down by a hypothesis or definition; "
-                      "a fact about one index cannot be summed")
+            self.fail(f"{what}: the index {i} is pinned down by a hypothesis, a definition or the bound of an "
+                      "index range; a fact about one index cannot be summed")
         if _index_problem(i, lo):
             self.fail(f"{what}: {_index_problem(i, lo)}")
         if i in sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols:
             self.fail(f"{what}: the index {i} appears in its own bounds")
+        if not (sp.sympify(lo).is_integer and sp.sympify(hi).is_integer):
+            self.fail(f"{what}: the bounds {lo}..{hi} of {i} are not provably integers")
         if i in self.ranges:
             rlo, rhi = self.ranges[i]
             ok = is_nonnegative(lo - rlo) and is_nonnegative(rhi - hi)
@@ -703,10 +769,14 @@ def _by_theorem(ctx, rel, why):
         need = sp.Eq(inst(lhs), inst(rhs))
         if not ctx.knows(need):
             ctx.fail(f"definition {lhs} = {rhs} of {thm.name!r} does not hold for the substituted values: {need}")
-    stated = set().union(*(e.free_symbols for e in (*thm.conclusions, *thm.hypotheses.values(), *thm.definitions)))
+    stated = set().union(*(sp.sympify(e).free_symbols for e in (
+        *thm.conclusions, *thm.hypotheses.values(), *thm.definitions, *thm.definitions.values(),
+        *(b for bounds in thm.ranges.values() for b in bounds))))
     for idx, (lo, hi) in thm.ranges.items():
         if idx in stated and not ctx.in_range(inst(idx), inst(lo), inst(hi)):
             ctx.fail(f"index {inst(idx)} is not provably in {inst(lo)}..{inst(hi)} as {thm.name!r} requires")
+        if idx not in stated and not is_nonnegative(inst(hi) - inst(lo)):  # 'for every idx in lo..hi': not vacuous
+            ctx.fail(f"the range {inst(lo)}..{inst(hi)} of {idx} in {thm.name!r} is not provably nonempty")
     if not 0 <= why.part < len(thm.conclusions):
         ctx.fail(f"{thm.name!r} has no conclusion number {why.part}")
     instance = inst(thm.conclusions[why.part])
@@ -864,6 +934,39 @@ def _freeze(v):
     raise ProofError(f"an axiom argument must be a sympy object, a number or a list of them, got {type(v).__name__}")
 
 
+def _bound_variables(e: sp.Basic) -> set:
+    """The variables bound anywhere in ``e``: of sums, products, integrals, lambdas and expectations."""
+    out = set()
+    for b in sp.sympify(e).atoms(sp.concrete.expr_with_limits.ExprWithLimits, sp.Lambda, GaussianExpectation):
+        out |= set(b.signature) if isinstance(b, sp.Lambda) else b.bound_symbols if \
+            isinstance(b, GaussianExpectation) else {lim[0] for lim in b.limits}
+    return out
+
+
+def _captured(inst: sp.Basic, args: Mapping) -> str:
+    """'' unless a variable bound in an axiom's instance (or its side conditions) is free in a lambda argument.
+
+    A schema applies its lambda arguments inside the sums and integrals it builds (``a(j)`` under
+    ``Sum(.., (j, 1, n))``, ``g(z)`` under the integral over ``z``); a free symbol of the lambda named like
+    such a bound variable would be captured.  Every bound variable of the instance must therefore be free
+    in no lambda argument (a bound variable is renamed, never captured).
+    """
+    def lambdas(v):
+        if isinstance(v, sp.Lambda):
+            yield v
+        elif isinstance(v, tuple):
+            for x in v:
+                yield from lambdas(x)
+    bound = _bound_variables(inst)
+    for name, value in args.items():
+        for lam in lambdas(value):
+            clash = sorted(map(str, lam.free_symbols & bound))
+            if clash:
+                return (f"the argument {name} = {lam} has the free symbol(s) {', '.join(clash)}, bound in the "
+                        "instance: applying it there would capture them; rename the bound variable")
+    return ""
+
+
 def _by_axiom(ctx, rel, why):
     ax = why.axiom
     if not any(ax is a for a in _AXIOMS):
@@ -887,6 +990,9 @@ def _by_axiom(ctx, rel, why):
     except Exception as exc:  # noqa: BLE001
         ctx.fail(f"{ax.name}: the arguments do not fit the schema ({type(exc).__name__}: {exc})")
     _clean(inst, f"{ctx.name}, step ({ctx.step}): axiom instance")
+    captured = _captured(sp.Tuple(inst, *(c.args[0] for c in conds if c.kind == "holds")), args)
+    if captured:
+        ctx.fail(f"{ax.name}: {captured}")
     if not _same_relation(rel, inst):
         ctx.fail(f"does not match {ax.name}: expected {inst}")
     for c in conds:
@@ -991,6 +1097,9 @@ def _check_definitions(ctx: _Ctx) -> list[tuple]:
             rules.append((lhs, rhs))
         else:
             lam = sp.Lambda(lhs.args, rhs)
+            if lam.signature != lhs.args:  # sympy makes Lambda(x, x) Lambda(_x, _x): x's assumptions are lost
+                ctx.fail(f"definition of {lhs}: a function defined as its own variable is that variable; "
+                         "use the variable")
             ctx.admits(lhs, rhs)
             if issubclass(head, Density):
                 ctx.is_density(sp.Lambda(lhs.args[-1:], rhs), f"definition of {lhs}")
@@ -1038,7 +1147,12 @@ def prove(source: Any, name: str, conclusions: Sequence, steps: Sequence, hypoth
                 ctx.fail(f"{step.statement} is not a relation")
             _clean(step.statement, f"{name}, step ({step.label})")
             start = time.perf_counter()
-            status, detail = RULES[type(step.why)](ctx, step.statement, step.why)
+            try:
+                status, detail = RULES[type(step.why)](ctx, step.statement, step.why)
+            except ProofError as exc:  # a refusal deep in substitution or reduction: name the step
+                if str(exc).startswith(f"{name}, step"):
+                    raise
+                ctx.fail(str(exc))
             results.append(StepResult(step.label, status, detail, time.perf_counter() - start))
             ctx.facts[step.label] = step.statement
         ctx.step = "conclusion"

@@ -41,3 +41,23 @@ def test_the_estimate_scales_the_probes_linearly(monkeypatch):
     assert np.isclose(small.monte_carlo, 2 * 1e-3 / (512 * mix.n) * 1_000 * mix.n)
     assert cost.CostEstimate(1.0, 2.0, 3.0).total == 6.0
     assert "1.5 h" in cost.CostEstimate(5400.0, 0.0, 0.0).line()
+
+
+def test_the_dimensionwise_probe_covers_every_dimension_on_a_strided_sample(monkeypatch):
+    """All d dimensions are integrated once, on an evenly strided sample of components, and scaled by N / sample."""
+    calls = []
+
+    def record(weights, means, variances, **kwargs):
+        calls.append((np.shape(means), np.asarray(means).copy()))
+        return np.zeros(np.shape(means)[:-1]), np.zeros(np.shape(means)[:-1])
+
+    monkeypatch.setattr(cost, "kl_quadrature_1d", record)
+    monkeypatch.setattr(cost, "_seconds", lambda f: (f(), 1e-3)[1])
+    mix = _mix(n=10_000, d=3)
+    est = cost.estimate_encodings_cost(mix, n_samples=1_000, max_bound_rows=64)
+    shape, means = calls[-1]
+    assert shape == (3, cost.DIMENSIONWISE_SAMPLE)
+    np.testing.assert_array_equal(means, mix.means[0:2 * cost.DIMENSIONWISE_SAMPLE:2].T)     # stride 10,000 // 4,096
+    assert np.isclose(est.dimensionwise, 1e-3 * 10_000 / cost.DIMENSIONWISE_SAMPLE)
+    small = cost.estimate_encodings_cost(_mix(n=600, d=3), n_samples=1_000, max_bound_rows=64)
+    assert calls[-1][0] == (3, 600) and np.isclose(small.dimensionwise, 1e-3)

@@ -1,0 +1,165 @@
+"""Compiled kernel (numba) of the one-dimensional quadrature: the mixture's log-sums at the nodes of panels."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["EXP_ULPS", "FLOOR", "exp_nonpositive", "panel_log_sums"]
+
+#: Shifted log-terms below this are dropped (each is below e^-700 of the largest term, which is 1).
+FLOOR = -700.0
+
+#: :func:`exp_nonpositive` is within this many units in the last place of exp (tested over [-700, 0]).
+EXP_ULPS = 4
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01      # fdlibm's split of log 2: k·_LN2_HI is exact for |k| < 2^20
+_LN2_LO = 1.90821492927058770002e-10
+_BLOCK = 2048                              # components per block: the block's (m, h, c, lq) stay in cache
+_FLAGS = {"reassoc", "contract", "nsz"}     # sums may be reordered (vectorized); no assumption on inf or NaN
+
+
+@njit(fastmath={"contract"}, inline="always")
+def exp_nonpositive(y):  # pragma: no cover - compiled
+    """e^y for y in [-700, 0], vectorizable: y = r - k log 2 with |r| <= log(2)/2, e^r by its Taylor
+    polynomial of degree 13 (truncation below 2^-60), and 2^-k by exact multiplications by powers of two."""
+    k = np.int64(-y * _LOG2E + 0.5)
+    r = (y + k * _LN2_HI) + k * _LN2_LO
+    p = 1.0 / 6227020800.0
+    p = 1.0 / 479001600.0 + r * p
+    p = 1.0 / 39916800.0 + r * p
+    p = 1.0 / 3628800.0 + r * p
+    p = 1.0 / 362880.0 + r * p
+    p = 1.0 / 40320.0 + r * p
+    p = 1.0 / 5040.0 + r * p
+    p = 1.0 / 720.0 + r * p
+    p = 1.0 / 120.0 + r * p
+    p = 1.0 / 24.0 + r * p
+    p = 1.0 / 6.0 + r * p
+    p = 0.5 + r * p
+    p = 1.0 + r * p
+    p = 1.0 + r * p
+    p = p * 0.5 if k & 1 else p
+    p = p * 0.25 if k & 2 else p
+    p = p * 0.0625 if k & 4 else p
+    p = p * 2.0**-8 if k & 8 else p
+    p = p * 2.0**-16 if k & 16 else p
+    p = p * 2.0**-32 if k & 32 else p
+    p = p * 2.0**-64 if k & 64 else p
+    p = p * 2.0**-128 if k & 128 else p
+    p = p * 2.0**-256 if k & 256 else p
+    p = p * 2.0**-512 if k & 512 else p
+    return p
+
+
+@njit(fastmath=_FLAGS)
+def _block_sums(step, diff, h, c, lq, start, stop, moments, acc):  # pragma: no cover - compiled
+    """Add components start:stop to the running (shift, Σ e^{a - shift}, Σ e^{a - shift} log q_i, Σ ... |log q_i|)
+    of one node, held in ``acc``, where the node minus m_i is diff_i + step; the sums are rescaled when the
+    block raises the maximum."""
+    block_top = -np.inf
+    for i in range(start, stop):
+        d = diff[i] + step
+        block_top = max(block_top, c[i] - d * d * h[i])
+    shift = acc[0]
+    if block_top > shift:
+        if shift > -np.inf:
+            scale = np.exp(shift - block_top)
+            acc[1] *= scale
+            acc[2] *= scale
+            acc[3] *= scale
+        shift = block_top
+        acc[0] = shift
+    if shift == -np.inf:
+        return
+    s0 = 0.0
+    if moments:
+        s1 = 0.0
+        s2 = 0.0
+        for i in range(start, stop):
+            d = diff[i] + step
+            q = d * d * h[i]
+            y = c[i] - q - shift
+            e = exp_nonpositive(max(y, FLOOR))
+            keep = y > FLOOR
+            s0 += e if keep else 0.0
+            log_qi = lq[i] - q
+            s1 += e * log_qi if keep else 0.0
+            s2 += e * abs(log_qi) if keep else 0.0
+        acc[2] += s1
+        acc[3] += s2
+    else:
+        for i in range(start, stop):
+            d = diff[i] + step
+            y = c[i] - d * d * h[i] - shift
+            e = exp_nonpositive(max(y, FLOOR))
+            s0 += e if y > FLOOR else 0.0
+    acc[1] += s0
+
+
+@njit(parallel=True, cache=True)
+def panel_log_sums(rows, left, half, unit, m, h, c, lq, moments, top, sums):  # pragma: no cover - compiled
+    """Shifted sums over the components of row ``rows[p]`` at the nodes x = left[p] + half[p]·unit[k] of panel p.
+
+    With a_i(x) = c_i - (x - m_i)² h_i (= log w_i + log q_i(x) for h = 1/(2v), c = log w - ½ log 2πv,
+    -inf for a zero weight): top[p, k] = max_i a_i, and sums[p, k] holds Σ_i e^{a_i - top} and, when
+    ``moments``, Σ_i e^{a_i - top} log q_i and Σ_i e^{a_i - top} |log q_i| with log q_i = lq_i - (x - m_i)² h_i.
+    x - m_i is formed as (left - m_i) + half·unit, so that it is exact to a few units of |x - m_i|
+    (not of |x|) and a narrow component far from the origin sees its nodes where they are meant to be.
+    Terms below e^-700 of the largest are dropped.  Panels are shared among the threads; each visits
+    the components a cache-sized block at a time for all its nodes, each block's maximum first, and
+    rescales the running sums when the maximum grows.
+    """
+    n_panels = left.shape[0]
+    n_nodes = unit.shape[0]
+    n = m.shape[1]
+    for p in prange(n_panels):
+        b = rows[p]
+        mb, hb, cb, lqb = m[b], h[b], c[b], lq[b]
+        acc = np.zeros((n_nodes, 4))
+        acc[:, 0] = -np.inf
+        diff = np.empty(_BLOCK)
+        for start in range(0, n, _BLOCK):
+            stop = min(start + _BLOCK, n)
+            for i in range(start, stop):
+                diff[i - start] = left[p] - mb[i]
+            for k in range(n_nodes):
+                _block_sums(half[p] * unit[k], diff[:stop - start], hb[start:stop], cb[start:stop], lqb[start:stop],
+                            0, stop - start, moments, acc[k])
+        for k in range(n_nodes):
+            top[p, k] = acc[k, 0]
+            sums[p, k, 0] = acc[k, 1]
+            sums[p, k, 1] = acc[k, 2]
+            sums[p, k, 2] = acc[k, 3]
+
+
+@njit(cache=True)
+def panel_walk(m, s, live, panels_per_sd, reach):  # pragma: no cover - compiled
+    """The edges of :func:`numeric.quadrature.panel_edges` for one row (m, s, live of shape (N,)), compiled:
+    the same rule and the same floating-point operations, two passes over the components per edge."""
+    n = m.shape[0]
+    lo = m - reach * s
+    hi = m + reach * s
+    width = s / panels_per_sd
+    x = np.inf
+    end = -np.inf
+    for i in range(n):
+        if live[i]:
+            x = min(x, lo[i])
+            end = max(end, hi[i])
+    if x == np.inf:
+        return np.zeros(1)
+    edges = [x]
+    while x < end:
+        step = np.inf
+        for i in range(n):
+            if live[i] and lo[i] <= x and hi[i] > x:
+                step = min(step, width[i])
+        limit = x + step
+        for i in range(n):
+            if live[i] and lo[i] > x and lo[i] < limit:
+                step = min(step, max(lo[i] - x, width[i]))
+        x = min(x + step, end)
+        edges.append(x)
+    return np.array(edges)
