@@ -1,4 +1,4 @@
-"""Mutation testing, one module at a time: ``python3 -m tests.mutation numeric/gaussian.py [--max-children 2]``.
+"""Mutation testing, one module at a time: ``python3 -m tests.mutation numeric/gaussian.py [NAME ...] [--max-children 2]``.
 
 mutmut (the ``dev`` extra) plants one small change at a time in a module (an operator,
 a constant, an argument dropped) and runs the tests that cover it; a change no test
@@ -7,7 +7,9 @@ the test files that concern it (:data:`TESTS`), in a scratch copy of the tree wh
 ``[tool.mutmut]`` names that module alone.  The score per module is in the README.
 
 The run is not part of CI.  Results: ``mutants/`` in the scratch copy, whose path is
-printed; ``mutmut results`` and ``mutmut show NAME`` there list and show survivors.
+printed; ``mutmut results`` and ``mutmut show NAME`` there list and show survivors.  With ``--keep FOLDER``
+a later run in the same folder keeps the earlier results and runs only the mutants named (after new tests
+were written for them) or those without a result.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ TESTS: dict[str, list[str]] = {
     "numeric/encodings.py": ["tests/test_encodings.py", "tests/test_known_answers.py", "tests/test_wrong_variants.py",
                              "tests/test_bad_input.py"],
     "numeric/bounds.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                          "tests/test_numeric_mixture.py", "tests/test_encodings.py"],
+                          "tests/test_numeric_mixture.py", "tests/test_encodings.py", "tests/test_numeric_kernels.py",
+                          "tests/test_kills_bounds.py"],
     "numeric/estimate.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
     "numeric/density.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
                            "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
@@ -72,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m tests.mutation", description=__doc__.splitlines()[0])
     parser.add_argument("module", choices=sorted(TESTS), help="the module to mutate")
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes (default 2)")
+    parser.add_argument("mutants", nargs="*",
+                        help="mutant names or patterns to (re-)run, e.g. 'numeric.bounds.x_rounding_margin*'; "
+                             "default: every mutant without a result in the scratch folder")
     parser.add_argument("--keep", help="scratch folder to use (kept afterwards); default: a new temporary one")
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
@@ -88,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             text = text.split("\n[tool.mutmut]\n")[0] + _config(args.module)
             dst.write_text(text)
     print(f"mutating {args.module} in {work}", flush=True)
-    run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)], cwd=work)
+    run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children),
+                          *args.mutants], cwd=work)
     subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=work)
     return run.returncode
 
