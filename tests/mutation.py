@@ -40,9 +40,9 @@ TESTS: dict[str, list[str]] = {
                           "tests/test_kills_bounds.py"],
     "numeric/estimate.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
     "numeric/density.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                           "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
+                           "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_numeric_kernels.py"],
     "numeric/montecarlo.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
+                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_numeric_kernels.py"],
     "numeric/quadrature.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
                               "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
     "kl_audit/stats.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="mutant names or patterns to (re-)run, e.g. 'numeric.bounds.x_rounding_margin*'; "
                              "default: every mutant without a result in the scratch folder")
     parser.add_argument("--keep", help="scratch folder to use (kept afterwards); default: a new temporary one")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     root = Path(__file__).resolve().parent.parent
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kl-audit-mutation-"))
     work.mkdir(parents=True, exist_ok=True)

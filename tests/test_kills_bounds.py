@@ -60,7 +60,7 @@ def test_margin_equals_its_documented_bound_for_a_subset_of_rows_and_a_general_p
     pm, pv = np.array([0.5, -1.0, 2.0]), np.array([0.5, 2.0, 3.0])
     got = rounding_margin(mix, rows, row_w, lower, upper, prior=Prior(mean=pm, var=pv))
     expected = _margin_by_loops(mix, rows.tolist(), row_w.tolist(), lower.tolist(), upper.tolist(), pm.tolist(), pv.tolist())
-    assert got == pytest.approx(expected, rel=1e-12)
+    assert got == pytest.approx(expected, rel=1e-12, abs=0)   # the margin is ~1e-13: no absolute slack
 
 
 def test_margin_row_scale_covers_every_pair():
@@ -89,7 +89,7 @@ def test_margin_does_not_depend_on_where_the_mixture_sits():
     near_margin = rounding_margin(mix, rows, mix.weights, lo, up)
     far_margin = rounding_margin(far, rows, far.weights, lo, up, prior=Prior(mean=shift))
     # the centred means agree to the rounding of the shift (|shift| u per entry), far below the margin's own size
-    assert far_margin == pytest.approx(near_margin, rel=1e-6)
+    assert far_margin == pytest.approx(near_margin, rel=1e-6, abs=0)
 
 
 # --- the bounds after an affine change of variables -------------------------------------------
@@ -127,7 +127,7 @@ def test_bracket_is_the_row_terms_widened_by_the_margin_of_the_given_prior(which
     base = avg_kl(far, prior=prior)
     margin = rounding_margin(far, rows, row_w, lo_t, up_t, prior=prior)
     raw_lo, raw_up = base + float(row_w @ lo_t), base + float(row_w @ up_t)
-    tol = 4 * EPS * (abs(base) + abs(raw_lo) + abs(raw_up))    # the two additions that form each bound
+    tol = 4 * EPS * (abs(base) + abs(raw_lo) + abs(raw_up))    # the two additions that form each bound, ~1e-15
     assert lower == pytest.approx(raw_lo - margin, abs=tol) and upper == pytest.approx(raw_up + margin, abs=tol)
     assert margin < 1e-9 < 1e3 * margin                           # a far prior's wrong margin would be ~1e-6
 
@@ -152,7 +152,7 @@ def test_bounds_pass_chunk_bytes_and_progress_on():
     mix = _mixture(40, 2, seed=7)
     seen: list[int] = []
     whole = pairwise_bounds(mix)
-    assert pairwise_bounds(mix, chunk_bytes=8 * 2 * 40 * 7, progress=seen.append) == pytest.approx(whole, abs=1e-12)
+    assert pairwise_bounds(mix, chunk_bytes=8 * 2 * 40 * 7, progress=seen.append) == pytest.approx(whole, rel=0, abs=1e-12)
     assert seen == [7] * 5 + [5]
     seen.clear()
     est = pairwise_bounds_sampled(mix, chunk_bytes=8 * 2 * 40 * 7, progress=seen.append)
@@ -193,8 +193,8 @@ def test_subsampled_bounds_use_the_given_generator_and_report_the_standard_error
     assert est.lower_stderr == pytest.approx(statistics.stdev(lo_t.tolist()) / math.sqrt(k), rel=1e-12)
     assert est.upper_stderr == pytest.approx(statistics.stdev(up_t.tolist()) / math.sqrt(k), rel=1e-12)
     margin = rounding_margin(mix, rows, np.full(k, 1 / k), lo_t, up_t)
-    assert est.lower == pytest.approx(avg_kl(mix) + statistics.fmean(lo_t.tolist()) - margin, abs=1e-13)
-    assert est.upper == pytest.approx(avg_kl(mix) + statistics.fmean(up_t.tolist()) + margin, abs=1e-13)
+    assert est.lower == pytest.approx(avg_kl(mix) + statistics.fmean(lo_t.tolist()) - margin, abs=1e-14)
+    assert est.upper == pytest.approx(avg_kl(mix) + statistics.fmean(up_t.tolist()) + margin, abs=1e-14)
 
 
 def test_subsampled_bounds_without_a_generator_are_reproducible():
