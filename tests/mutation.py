@@ -32,7 +32,7 @@ TESTS: dict[str, list[str]] = {
     "numeric/moments.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
                            "tests/test_numeric_mixture.py"],
     "numeric/script.py": ["tests/test_script_reproduction.py", "tests/test_known_answers.py",
-                          "tests/test_wrong_variants.py", "tests/test_bad_input.py"],
+                          "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_kills_script.py"],
     "numeric/encodings.py": ["tests/test_encodings.py", "tests/test_known_answers.py", "tests/test_wrong_variants.py",
                              "tests/test_bad_input.py"],
     "numeric/bounds.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
@@ -67,8 +67,9 @@ def _config(module: str) -> str:
             "do_not_mutate_patterns = ['^\\s*raise ']\n"
             # workers forked from a process that has run numpy/numba code die unpredictably
             'process_isolation = "forkserver"\n'
-            # a loaded machine makes slow mutants look hung: generous limits, so a timeout means one
-            "timeout_multiplier = 10.0\ntimeout_constant = 30.0\n")
+            # the limit is on CPU seconds, 2 x multiplier x (the tests' own time + constant), which a loaded
+            # machine hardly inflates; a mutant that makes a loop run away is stopped within minutes
+            "timeout_multiplier = 4.0\ntimeout_constant = 10.0\n")
 
 
 def main(argv: list[str] | None = None) -> int:
