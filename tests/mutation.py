@@ -46,8 +46,13 @@ TESTS: dict[str, list[str]] = {
     "numeric/quadrature.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
                               "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
     "kl_audit/stats.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
-    "proofs/checker.py": ["tests/test_checker_rejects.py", "tests/test_proofs.py"],
-    "proofs/axioms.py": ["tests/test_checker_rejects.py", "tests/test_proofs.py"],
+    # the checker is the product: every attack (a false derivation that must be refused) and every theorem
+    "proofs/kernel.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
+                         "tests/test_proofs.py", "tests/test_citations.py"],
+    "proofs/checker.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
+                          "tests/test_proofs.py", "tests/test_citations.py"],
+    "proofs/axioms.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
+                         "tests/test_proofs.py", "tests/test_citations.py"],
 }
 
 _COPY = ["numeric", "kl_audit", "proofs", "tests", "pyproject.toml"]
