@@ -146,3 +146,19 @@ def test_linear_vae_accepts_one_latent_dimension():
 def test_linear_vae_refuses_data_it_cannot_encode(data, latent, match):
     with pytest.raises(ValueError, match=match):
         encodings.linear_vae_encodings(data, latent)
+
+
+def test_decompose_defaults(monkeypatch):
+    """20,000 draws per Monte Carlo route and at most 2,048 rows for the bounds, unless asked otherwise."""
+    rows: list[int] = []
+    real = encodings.pairwise_bounds_sampled
+
+    def spy(mix, **kw):
+        rows.append(kw["max_rows"])
+        return real(mix, **kw)
+
+    monkeypatch.setattr(encodings, "pairwise_bounds_sampled", spy)
+    mix = DiagonalMixture.create([[0.0], [1.0], [3.0]], [[1.0], [0.5], [0.2]])
+    dec = decompose(mix, np.random.default_rng(6))
+    assert rows == [2048]
+    assert dec.kl_aggregate.n_samples == dec.mutual_information.n_samples == dec.total_correlation.n_samples == 20_000
