@@ -162,3 +162,18 @@ def test_decompose_defaults(monkeypatch):
     dec = decompose(mix, np.random.default_rng(6))
     assert rows == [2048]
     assert dec.kl_aggregate.n_samples == dec.mutual_information.n_samples == dec.total_correlation.n_samples == 20_000
+
+
+def test_active_means_the_variance_of_the_means_exceeds_the_threshold(monkeypatch, case):
+    """Strictly: a dimension whose variance of means equals the threshold is not active."""
+    mix, dec = case
+    monkeypatch.setattr(encodings, "ACTIVE_THRESHOLD", float(dec.variance_of_means[1]))
+    again = decompose(mix, np.random.default_rng(3), n_samples=300, prior=PRIOR, max_bound_rows=4)
+    assert again.active.tolist() == [False, False, True]
+
+
+def test_total_correlation_draws_4096_at_a_time_by_default():
+    mix = DiagonalMixture.create([[0.0, 1.0], [1.0, 0.0]], [[1.0, 0.5], [0.5, 1.0]])
+    seen: list[int] = []
+    est = total_correlation_monte_carlo(mix, 5000, np.random.default_rng(7), progress=seen.append)
+    assert est.n_samples == 5000 and seen == [4096, 904]
