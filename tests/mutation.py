@@ -28,7 +28,7 @@ TESTS: dict[str, list[str]] = {
     "numeric/gaussian.py": ["tests/test_numeric_closed_forms.py", "tests/test_known_answers.py",
                             "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
     "numeric/mixture.py": ["tests/test_numeric_mixture.py", "tests/test_known_answers.py",
-                           "tests/test_wrong_variants.py", "tests/test_bad_input.py"],
+                           "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
     "numeric/moments.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
                            "tests/test_numeric_mixture.py", "tests/test_mutation_kills.py"],
     "numeric/script.py": ["tests/test_script_reproduction.py", "tests/test_known_answers.py",
