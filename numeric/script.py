@@ -93,7 +93,9 @@ def reproduce(*, d: int = 1, n: int = 2, k: int = 100, iterations: int = 200, se
     seed : int or None
         Seed of a new :class:`numpy.random.Generator` (ignored if ``rng`` is given).
     chunk : int
-        Trials drawn at once; bounds memory at about ``chunk * n * k * d * 16`` bytes.
+        Trials drawn at once; bounds memory at about ``chunk * n * k * d * 16`` bytes.  Whatever
+        ``chunk`` is, a chunk holds at most 2**24 draws (n * k * d per trial; 128 MiB), and at least
+        one trial.
     progress : callable, optional
         Called with the number of trials finished in each chunk.
     """

@@ -1,4 +1,4 @@
-"""Mutation testing, one module at a time: ``python3 -m tests.mutation numeric/gaussian.py [--max-children 2]``.
+"""Mutation testing, one module at a time: ``python3 -m tests.mutation numeric/gaussian.py [NAME ...] [--max-children 2]``.
 
 mutmut (the ``dev`` extra) plants one small change at a time in a module (an operator,
 a constant, an argument dropped) and runs the tests that cover it; a change no test
@@ -7,7 +7,9 @@ the test files that concern it (:data:`TESTS`), in a scratch copy of the tree wh
 ``[tool.mutmut]`` names that module alone.  The score per module is in the README.
 
 The run is not part of CI.  Results: ``mutants/`` in the scratch copy, whose path is
-printed; ``mutmut results`` and ``mutmut show NAME`` there list and show survivors.
+printed; ``mutmut results`` and ``mutmut show NAME`` there list and show survivors.  With ``--keep FOLDER``
+a later run in the same folder keeps the earlier results and runs only the mutants named (after new tests
+were written for them) or those without a result.
 """
 
 from __future__ import annotations
@@ -26,25 +28,31 @@ TESTS: dict[str, list[str]] = {
     "numeric/gaussian.py": ["tests/test_numeric_closed_forms.py", "tests/test_known_answers.py",
                             "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
     "numeric/mixture.py": ["tests/test_numeric_mixture.py", "tests/test_known_answers.py",
-                           "tests/test_wrong_variants.py", "tests/test_bad_input.py"],
+                           "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
     "numeric/moments.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                           "tests/test_numeric_mixture.py"],
+                           "tests/test_numeric_mixture.py", "tests/test_mutation_kills.py"],
     "numeric/script.py": ["tests/test_script_reproduction.py", "tests/test_known_answers.py",
-                          "tests/test_wrong_variants.py", "tests/test_bad_input.py"],
+                          "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_kills_script.py"],
     "numeric/encodings.py": ["tests/test_encodings.py", "tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                             "tests/test_bad_input.py"],
+                             "tests/test_bad_input.py", "tests/test_kills_encodings.py"],
     "numeric/bounds.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                          "tests/test_numeric_mixture.py", "tests/test_encodings.py"],
+                          "tests/test_numeric_mixture.py", "tests/test_encodings.py", "tests/test_numeric_kernels.py",
+                          "tests/test_kills_bounds.py"],
     "numeric/estimate.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
     "numeric/density.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                           "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
+                           "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_numeric_kernels.py"],
     "numeric/montecarlo.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
+                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_numeric_kernels.py"],
     "numeric/quadrature.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
                               "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
     "kl_audit/stats.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
-    "proofs/checker.py": ["tests/test_checker_rejects.py", "tests/test_proofs.py"],
-    "proofs/axioms.py": ["tests/test_checker_rejects.py", "tests/test_proofs.py"],
+    # the checker is the product: every attack (a false derivation that must be refused) and every theorem
+    "proofs/kernel.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
+                         "tests/test_proofs.py", "tests/test_citations.py"],
+    "proofs/checker.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
+                          "tests/test_proofs.py", "tests/test_citations.py"],
+    "proofs/axioms.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
+                         "tests/test_proofs.py", "tests/test_citations.py"],
 }
 
 _COPY = ["numeric", "kl_audit", "proofs", "tests", "pyproject.toml"]
@@ -64,16 +72,20 @@ def _config(module: str) -> str:
             "do_not_mutate_patterns = ['^\\s*raise ']\n"
             # workers forked from a process that has run numpy/numba code die unpredictably
             'process_isolation = "forkserver"\n'
-            # a loaded machine makes slow mutants look hung: generous limits, so a timeout means one
-            "timeout_multiplier = 10.0\ntimeout_constant = 30.0\n")
+            # the limit is on CPU seconds, 2 x multiplier x (the tests' own time + constant), which a loaded
+            # machine hardly inflates; a mutant that makes a loop run away is stopped within minutes
+            "timeout_multiplier = 4.0\ntimeout_constant = 10.0\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m tests.mutation", description=__doc__.splitlines()[0])
     parser.add_argument("module", choices=sorted(TESTS), help="the module to mutate")
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes (default 2)")
+    parser.add_argument("mutants", nargs="*",
+                        help="mutant names or patterns to (re-)run, e.g. 'numeric.bounds.x_rounding_margin*'; "
+                             "default: every mutant without a result in the scratch folder")
     parser.add_argument("--keep", help="scratch folder to use (kept afterwards); default: a new temporary one")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     root = Path(__file__).resolve().parent.parent
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kl-audit-mutation-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -88,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             text = text.split("\n[tool.mutmut]\n")[0] + _config(args.module)
             dst.write_text(text)
     print(f"mutating {args.module} in {work}", flush=True)
-    run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)], cwd=work)
+    run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children),
+                          *args.mutants], cwd=work)
     subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=work)
     return run.returncode
 

@@ -137,3 +137,21 @@ def test_mixture_samples_have_the_mixtures_moments():
         for x in (-1.0, 0.0, 0.7, 2.0):
             exact = float(mix.weights @ stats.norm.cdf(x, mix.means[:, j], np.sqrt(mix.variances[:, j])))
             assert abs((z[:, j] <= x).mean() - exact) <= 5 * np.sqrt(exact * (1 - exact) / len(z)), (j, x)
+
+
+def test_dimension_wise_avg_kl_sums_every_block_once(monkeypatch):
+    """Blocks of 3 components over N = 10 (the last one short) give Σ_i w_i KL(q_ij || p_j) summed by a plain loop."""
+    from numeric import mixture
+
+    rng = np.random.default_rng(31)
+    mix = N.DiagonalMixture.create(rng.normal(size=(10, 2)), np.exp(rng.normal(size=(10, 2))),
+                                   weights=rng.dirichlet(np.ones(10)))
+    prior = N.Prior(mean=np.array([0.5, -0.5]), var=np.array([2.0, 0.5]))
+    pm, pv = [0.5, -0.5], [2.0, 0.5]
+    kl = lambda m, v, j: 0.5 * (v / pv[j] + (m - pm[j]) ** 2 / pv[j] - 1 - np.log(v / pv[j]))  # noqa: E731
+    expected = [sum(float(mix.weights[i]) * kl(float(mix.means[i, j]), float(mix.variances[i, j]), j) for i in range(10))
+                for j in range(2)]
+    monkeypatch.setattr(mixture, "BLOCK_ROWS", 3)
+    got = mixture.avg_kl_per_dimension(mix, prior=prior)
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+    assert got.sum() == pytest.approx(mixture.avg_kl(mix, prior=prior), rel=1e-13)
