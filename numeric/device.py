@@ -49,7 +49,7 @@ from .mixture import LOG_2PI, log_weights
 from .moments import active_units as _count_active
 from .moments import matched_gaussian_kl, matched_gaussian_kl_per_dimension, mixture_moments
 from .moments import variance_of_means as _variance_of_means
-from .montecarlo import pooled_estimate, stratified_counts, stratified_estimate
+from .montecarlo import draw_count, pooled_estimate, stratified_counts, stratified_estimate
 from .quadrature import DEFAULT_TOLERANCE, kl_quadrature_1d
 
 __all__ = ["DeviceMixture", "active_units", "avg_kl", "decompose", "dimwise_kl", "entropy_of_weights",
@@ -455,11 +455,13 @@ def decompose(mix: DeviceMixture, rng: np.random.Generator, *, n_samples: int = 
     """
     xp = mix.xp
     bar = progress or (lambda label, total: None)
+    require_sampling(n_samples, 0.95)
+    draws = draw_count(mix.weights, n_samples)   # what the Monte Carlo stages tick
     avg = avg_kl(mix)
     kl_rng, mi_rng, bound_rng, tc_rng = rng.spawn(4)
-    kl_agg = kl_monte_carlo(mix, n_samples, kl_rng, progress=bar("KL(qbar||p)", n_samples))
-    mi = mutual_information_monte_carlo(mix, n_samples, mi_rng, progress=bar("I(i; z)", n_samples))
-    tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", n_samples))
+    kl_agg = kl_monte_carlo(mix, n_samples, kl_rng, progress=bar("KL(qbar||p)", draws))
+    mi = mutual_information_monte_carlo(mix, n_samples, mi_rng, progress=bar("I(i; z)", draws))
+    tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", draws))
     bounds = pairwise_bounds(mix, max_rows=max_bound_rows, rng=bound_rng,
                              progress=bar("pairwise bounds", min(mix.n, max_bound_rows)))
     w, m, v = (xp_float64(xp, a) for a in (mix.weights, mix.means, mix.variances))

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_real_array, require_finite
+from ._validate import as_real_array, require_finite, require_sampling
 from .bounds import BoundsEstimate, pairwise_bounds_sampled
 from .estimate import Estimate
 from .mixture import DiagonalMixture, Prior, avg_kl, avg_kl_per_dimension
 from .moments import matched_gaussian_kl_per_dimension, moment_matched_kl, variance_of_means
 from .density import DEFAULT_CHUNK_BYTES, log_density
-from .montecarlo import kl_monte_carlo, monte_carlo_expectation, mutual_information_monte_carlo
+from .montecarlo import draw_count, kl_monte_carlo, monte_carlo_expectation, mutual_information_monte_carlo
 from .quadrature import kl_quadrature_1d
 
 __all__ = ["ACTIVE_THRESHOLD", "ROUTES", "Decomposition", "decompose", "linear_vae_encodings",
@@ -90,11 +90,13 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
               ) -> Decomposition:
     """avg KL, KL(q̄ || p), I(i; z), TC and the dimension-wise KLs of a set of encodings."""
     bar = progress or (lambda label, total: None)
+    require_sampling(n_samples, 0.95)
+    draws = draw_count(mix.weights, n_samples)   # what the Monte Carlo stages tick
     pm, pv = prior.arrays(mix.d)
     avg = avg_kl(mix, prior=prior)
     kl_rng, mi_rng, bound_rng, tc_rng = rng.spawn(4)   # independent streams
-    kl_agg = kl_monte_carlo(mix, n_samples, kl_rng, prior=prior, progress=bar("KL(qbar||p)", n_samples))
-    mi = mutual_information_monte_carlo(mix, n_samples, mi_rng, progress=bar("I(i; z)", n_samples))
+    kl_agg = kl_monte_carlo(mix, n_samples, kl_rng, prior=prior, progress=bar("KL(qbar||p)", draws))
+    mi = mutual_information_monte_carlo(mix, n_samples, mi_rng, progress=bar("I(i; z)", draws))
     bounds = pairwise_bounds_sampled(mix, prior=prior, max_rows=max_bound_rows, rng=bound_rng,
                                      progress=bar("pairwise bounds", min(mix.n, max_bound_rows)))
 
@@ -111,7 +113,7 @@ def decompose(mix: DiagonalMixture, rng: np.random.Generator, *, n_samples: int 
         dimwise[j], dim_err[j] = float(val), float(err)
         if tick is not None:
             tick(1)
-    tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", n_samples))
+    tc = total_correlation_monte_carlo(mix, n_samples, tc_rng, progress=bar("total correlation", draws))
     residual, gap_residual = residuals(avg, kl_agg, mi, tc, float(dimwise.sum()), n_samples)
     return Decomposition(
         n=mix.n, d=mix.d, avg_kl=avg, kl_aggregate=kl_agg, bounds=bounds, mutual_information=mi,

@@ -21,7 +21,8 @@ from .estimate import Estimate
 from .mixture import DiagonalMixture, Prior, log_weights
 
 __all__ = ["kl_monte_carlo", "kl_monte_carlo_batch", "monte_carlo_expectation", "mutual_information",
-           "mutual_information_monte_carlo", "own_log_term", "pooled_estimate", "stratified_counts", "stratified_estimate"]
+           "mutual_information_monte_carlo", "own_log_term", "pooled_estimate", "stratified_counts", "stratified_estimate",
+           "draw_count"]
 
 
 def stratified_counts(weights: Any, n_samples: int) -> Any:
@@ -41,6 +42,18 @@ def stratified_counts(weights: Any, n_samples: int) -> Any:
     if short > 0:
         counts[argsort_descending(raw - xp.floor(raw))[:short]] += 1
     return counts
+
+
+def draw_count(weights: Any, n_samples: int) -> int:
+    """The number of draws an estimate asked for ``n_samples`` makes from a mixture with these weights.
+
+    ``n_samples`` when the component is drawn at random (``n_samples < 2N``); otherwise the sum of
+    :func:`stratified_counts`, which the per-component floor can make a little larger.  Progress
+    bars announce this total.
+    """
+    if n_samples < 2 * weights.shape[0]:
+        return int(n_samples)
+    return int(namespace(weights).sum(stratified_counts(weights, n_samples)))
 
 
 def stratified_estimate(weights: Any, counts: Any, sums: Any, sums_of_squares: Any, shift: Any, *,
@@ -82,7 +95,7 @@ def monte_carlo_expectation(mix: DiagonalMixture, n_samples: int, rng: np.random
     """
     require_sampling(n_samples, level, chunk_samples)
     stratified = n_samples >= 2 * mix.n
-    if stratified:
+    if stratified:  # the same rule as draw_count
         comp_all = np.repeat(np.arange(mix.n), stratified_counts(mix.weights, n_samples))
     else:
         comp_all = rng.choice(mix.n, size=n_samples, p=mix.weights)
