@@ -189,8 +189,8 @@ def kl_monte_carlo_batch(weights: ArrayLike, means: ArrayLike, variances: ArrayL
         z = mi + np.sqrt(vi) * rng.standard_normal(mi.shape)
         with np.errstate(divide="ignore"):
             logw = np.log(w[sl])
-        a = logw[:, None, :] - 0.5 * (np.log(2 * np.pi * v[sl]).sum(2)[:, None, :]
-                                      + ((z[:, :, None, :] - m[sl, None, :, :]) ** 2 / v[sl, None, :, :]).sum(3))
+        a = (logw - log_normalizers(v[sl]))[:, None, :] - 0.5 * (
+            (z[:, :, None, :] - m[sl, None, :, :]) ** 2 / v[sl, None, :, :]).sum(3)
         logq = logsumexp_rows(a, axis=2)
         f = logq - log_prior(z, prior)
         values[sl] = f.mean(axis=1)
