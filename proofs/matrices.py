@@ -427,11 +427,15 @@ def substitution_problem(target: sp.MatrixSymbol, value: sp.Basic, shape: tuple)
     return ""
 
 
-class Tr(Opaque):
-    """tr A, for a square matrix expression A; tr I_n = n."""
+class _SquareScalar(Opaque):
+    """A scalar function of one square matrix expression A: real when A is, positive when A is SPD."""
 
     nargs = 1
-    is_commutative = True  # a scalar, though its arguments are matrices
+    is_commutative = True  # a scalar, though its argument is a matrix
+
+    @staticmethod
+    def _at_identity(n: sp.Expr) -> sp.Expr:
+        raise NotImplementedError
 
     def _eval_is_real(self):
         return True if real_matrix(self.args[0]) else None
@@ -439,35 +443,31 @@ class Tr(Opaque):
     @classmethod
     def eval(cls, A):
         if isinstance(A, sp.Identity):
-            return A.shape[0]
+            return cls._at_identity(A.shape[0])
         again = _canonical((A,))
         return cls(*again) if again else None
 
     def _eval_is_positive(self):
         return True if spd(self.args[0]) else None
+
+
+class Tr(_SquareScalar):
+    """tr A, for a square matrix expression A; tr I_n = n."""
+
+    @staticmethod
+    def _at_identity(n: sp.Expr) -> sp.Expr:
+        return n
 
     def _latex(self, printer):
         return r"\operatorname{tr} " + _paren(printer, self.args[0])
 
 
-class Det(Opaque):
+class Det(_SquareScalar):
     """det A, for a square matrix expression A; det I_n = 1."""
 
-    nargs = 1
-    is_commutative = True  # a scalar, though its arguments are matrices
-
-    def _eval_is_real(self):
-        return True if real_matrix(self.args[0]) else None
-
-    @classmethod
-    def eval(cls, A):
-        if isinstance(A, sp.Identity):
-            return sp.Integer(1)
-        again = _canonical((A,))
-        return cls(*again) if again else None
-
-    def _eval_is_positive(self):
-        return True if spd(self.args[0]) else None
+    @staticmethod
+    def _at_identity(n: sp.Expr) -> sp.Expr:
+        return sp.Integer(1)
 
     def _latex(self, printer):
         return r"\det " + _paren(printer, self.args[0])
