@@ -495,34 +495,33 @@ class Form(Opaque):
         return _paren(printer, x) + r"^\top" + middle + _paren(printer, y)
 
 
-class DiagEntry(Opaque):
-    """A_jj (the index clamped to 1..n); positive when A is symmetric positive definite by construction."""
+class _IndexedScalar(Opaque):
+    """The j-th of n scalars of a square matrix A (the index clamped to 1..n): positive at an integer j when A
+    is symmetric positive definite by construction."""
 
     nargs = 2
     is_commutative = True  # a scalar, though its arguments are matrices
 
-    def _eval_is_real(self):
-        return True if real_matrix(self.args[0]) else None
-
     def _eval_is_positive(self):
         return True if spd(self.args[0]) and self.args[1].is_integer else None
+
+
+class DiagEntry(_IndexedScalar):
+    """A_jj (the index clamped to 1..n); positive when A is symmetric positive definite by construction."""
+
+    def _eval_is_real(self):
+        return True if real_matrix(self.args[0]) else None
 
     def _latex(self, printer):
         A, k = self.args
         return "{" + _paren(printer, A) + "}_{" + _tex(printer, k) + _tex(printer, k) + "}"
 
 
-class Eigenvalue(Opaque):
+class Eigenvalue(_IndexedScalar):
     """lambda_j(A), the j-th smallest eigenvalue of a symmetric A (the index clamped to 1..n)."""
-
-    nargs = 2
-    is_commutative = True  # a scalar, though its arguments are matrices
 
     def _eval_is_real(self):
         return True if spd(self.args[0]) else None
-
-    def _eval_is_positive(self):
-        return True if spd(self.args[0]) and self.args[1].is_integer else None
 
     def _latex(self, printer):
         A, k = self.args

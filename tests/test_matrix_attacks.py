@@ -239,3 +239,24 @@ def test_a_citation_renames_the_point_a_mean_would_capture():
     K = subst(KL(mx.gaussian(mean, S), mx.gaussian(ZERO, I)), {mean: mz})
     own = K.args[0]
     assert own.signature[0] != z and own.expr.args[0] == mz and z in K.free_symbols
+
+
+# --- signs of the matrix scalars -------------------------------------------------------------------------
+@pytest.mark.parametrize("scalar", ["trace", "determinant"])
+def test_the_scalars_of_a_plain_real_matrix_have_no_sign(scalar):
+    """tr B > 0 and det B > 0 hold for SPD B, not for a real B (B = -I): only SPD matrices give them a sign."""
+    B = RealMatrix("B", d, d)
+    st = sp.Gt((Tr if scalar == "trace" else Det)(B) + E, E)
+    rejected(r"step \(1\)", algebra("sign", st))
+    assert (Tr if scalar == "trace" else Det)(S).is_positive  # the same statement of an SPD matrix holds
+
+
+@pytest.mark.parametrize("scalar", ["diagonal entry", "eigenvalue"])
+def test_indexed_scalars_are_positive_only_at_an_integer_index(scalar):
+    """S_jj > 0 and lambda_j(S) > 0 for SPD S at j = 1..n; at a real t the clamped index says nothing."""
+    from proofs.matrices import Eigenvalue
+
+    t = sp.Symbol("t", positive=True)
+    make = DiagEntry if scalar == "diagonal entry" else Eigenvalue
+    rejected(r"step \(1\)", algebra("index", sp.Gt(make(S, t) + E, E)))
+    assert make(S, j).is_positive and make(RealMatrix("B", d, d), j).is_positive is None
