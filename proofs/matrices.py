@@ -98,14 +98,21 @@ class SPDMatrix(RealMatrix):
         return self
 
 
-class SPDFamily(sp.MatrixExpr):
-    """The i-th of a family of n x n matrices declared symmetric positive definite: ``SPDFamily("Sigma", i, d)``."""
+class _Family(sp.MatrixExpr):
+    """The i-th member of a named family of matrices of size n: ``Family("name", i, n)``, printed name_i."""
 
     is_commutative = False
 
     def __new__(cls, name, index, n):
         name = name if isinstance(name, Str) else Str(name)
         return sp.Basic.__new__(cls, name, sp.sympify(index), sp.sympify(n))
+
+    def _latex(self, printer):
+        return printer._print(sp.Symbol(self.args[0].name)) + "_{" + _tex(printer, self.args[1]) + "}"
+
+
+class SPDFamily(_Family):
+    """The i-th of a family of n x n matrices declared symmetric positive definite: ``SPDFamily("Sigma", i, d)``."""
 
     @property
     def shape(self):
@@ -114,25 +121,13 @@ class SPDFamily(sp.MatrixExpr):
     def _eval_transpose(self):
         return self
 
-    def _latex(self, printer):
-        return printer._print(sp.Symbol(self.args[0].name)) + "_{" + _tex(printer, self.args[1]) + "}"
 
-
-class ColumnFamily(sp.MatrixExpr):
+class ColumnFamily(_Family):
     """The i-th of a family of n x 1 columns: ``ColumnFamily("m", i, d)``."""
-
-    is_commutative = False
-
-    def __new__(cls, name, index, n):
-        name = name if isinstance(name, Str) else Str(name)
-        return sp.Basic.__new__(cls, name, sp.sympify(index), sp.sympify(n))
 
     @property
     def shape(self):
         return (self.args[2], sp.Integer(1))
-
-    def _latex(self, printer):
-        return printer._print(sp.Symbol(self.args[0].name)) + "_{" + _tex(printer, self.args[1]) + "}"
 
 
 def _family(f: sp.Lambda, cls: type) -> bool:

@@ -260,3 +260,16 @@ def test_indexed_scalars_are_positive_only_at_an_integer_index(scalar):
     make = DiagEntry if scalar == "diagonal entry" else Eigenvalue
     rejected(r"step \(1\)", algebra("index", sp.Gt(make(S, t) + E, E)))
     assert make(S, j).is_positive and make(RealMatrix("B", d, d), j).is_positive is None
+
+
+def test_a_family_of_columns_is_not_positive_definite():
+    """m_i m_iᵀ from a family of columns is singular (rank one): it is not SPD, and its inverse is refused;
+    only a family declared SPD is, and only it is its own transpose."""
+    from proofs.matrices import ColumnFamily, SPDFamily
+
+    col = ColumnFamily("m", i, d)
+    outer = col * col.T
+    assert not spd(outer) and not spd(col)
+    assert spd(SPDFamily("Sigma", i, d)) and SPDFamily("Sigma", i, d).T == SPDFamily("Sigma", i, d)
+    assert col.T != col
+    rejected(r"contains the inverse", algebra("rank one", sp.Gt(Tr(outer.I) + E, E)))
