@@ -11,6 +11,7 @@ from kl_audit.cli import main
 from kl_audit.inputs import read_encodings
 from numeric import (DiagonalMixture, decompose, linear_vae_encodings, moment_matched_kl, moments,
                      pairwise_bounds, pairwise_bounds_sampled)
+from tests.extras import require
 
 
 def _data(n=600, dim=12, seed=0):
@@ -59,7 +60,7 @@ def test_decomposition_adds_up_within_its_error(linear_vae):
 
 
 def test_digits_example_known_answer():
-    pytest.importorskip("sklearn")
+    require("sklearn")
     from kl_audit.encodings_report import digits_example
 
     means, variances, _ = digits_example(10)
