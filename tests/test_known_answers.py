@@ -10,7 +10,7 @@ from __future__ import annotations
 import mpmath as mp
 import numpy as np
 import pytest
-from scipy import special
+from scipy import special, stats
 
 from kl_audit.stats import mean_interval, rate_interval
 from numeric import (DiagonalMixture, Estimate, Prior, avg_kl, decompose, entropy_diag, entropy_of_weights,
@@ -65,6 +65,54 @@ def test_t_interval_at_99_percent_uses_the_nist_critical_value():
     half = (r["ci_high"] - r["ci_low"]) / 2
     assert half / r["stderr"] == pytest.approx(3.250, abs=5e-4) and r["level"] == 0.99
     assert (r["ci_low"] + r["ci_high"]) / 2 == pytest.approx(1.58, abs=1e-12)
+
+
+# Upper critical values t_{1-α, ν} (NIST/SEMATECH e-Handbook of Statistical Methods, table
+# 1.3.6.7.2), printed to 3 decimals; a two-sided interval at level L uses 1 - α = (1 + L)/2.
+NIST_T = {1: (6.314, 12.706, 63.657), 2: (2.920, 4.303, 9.925), 5: (2.015, 2.571, 4.032),
+          10: (1.812, 2.228, 3.169), 20: (1.725, 2.086, 2.845), 30: (1.697, 2.042, 2.750)}
+
+
+@pytest.mark.parametrize("nu", NIST_T)
+def test_t_interval_half_widths_are_the_nist_critical_values(nu):
+    """Half-width / standard error = t_{(1+L)/2, n-1} at L = 0.90, 0.95, 0.99, to the table's 3 decimals."""
+    values = np.random.default_rng(nu).normal(3.0, 2.0, nu + 1)
+    for level, published in zip((0.90, 0.95, 0.99), NIST_T[nu]):
+        r = mean_interval(values, level=level)
+        assert abs((r["ci_high"] - r["mean"]) / r["stderr"] - published) <= 5e-4, (nu, level)
+        assert r["mean"] - r["ci_low"] == pytest.approx(r["ci_high"] - r["mean"], rel=1e-12, abs=0)
+        assert r["stderr"] == pytest.approx(np.std(values, ddof=1) / np.sqrt(nu + 1), rel=1e-13, abs=0)
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99, 0.999])
+def test_t_interval_equals_scipys_one_sample_t_test(level):
+    """scipy.stats.ttest_1samp(...).confidence_interval: a separate computation of the same interval."""
+    values = np.random.default_rng(7).gamma(2.0, 1.5, 13)
+    r = mean_interval(values, level=level)
+    ci = stats.ttest_1samp(values, 0.0).confidence_interval(confidence_level=level)
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(ci.low, rel=1e-12, abs=0),
+                                           pytest.approx(ci.high, rel=1e-12, abs=0))
+
+
+def _wilson(s, n, z):
+    """Wilson (1927), the score interval: (p̂ + z²/2n ± z sqrt(p̂(1-p̂)/n + z²/4n²)) / (1 + z²/n)."""
+    p = s / n
+    centre, half = p + z * z / (2 * n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99])
+@pytest.mark.parametrize("s,n", [(0, 1), (1, 1), (0, 20), (20, 20), (3, 7), (81, 263), (1, 1000), (500, 1000)])
+def test_wilson_interval_is_the_score_formula(s, n, level):
+    """Wilson's formula written out (z = Φ⁻¹((1+L)/2)); at s = 0 and s = n its ends are z²/(n+z²) and n/(n+z²)."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    r = rate_interval(s, n, level=level)
+    low, high = _wilson(s, n, z)
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(low, rel=1e-9, abs=1e-15), pytest.approx(high, rel=1e-9, abs=1e-15))
+    if s == 0:
+        assert r["ci_low"] == pytest.approx(0.0, abs=1e-15) and r["ci_high"] == pytest.approx(z * z / (n + z * z), rel=1e-9)
+    if s == n:
+        assert r["ci_high"] == pytest.approx(1.0, abs=1e-15) and r["ci_low"] == pytest.approx(n / (n + z * z), rel=1e-9)
 
 
 def test_normal_estimate_uses_the_normal_quantile():
