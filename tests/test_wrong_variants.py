@@ -185,12 +185,14 @@ def check_kl_quadrature_1d(f):
     mix = _mix_1d()
     val, err = f(mix.weights, mix.means[:, 0], mix.variances[:, 0])
     assert abs(float(val) - _quad_kl_1d(mix)) < 1e-8 + 10 * float(err)
+    assert float(err) < 1e-8                       # the tolerance above is not widened by a runaway error estimate
 
 
 def check_mutual_information_quadrature_1d(f):
     mix = _mix_1d()
     val, err = f(mix.weights, mix.means[:, 0], mix.variances[:, 0])
     assert abs(float(val) - _quad_mi_1d(mix)) < 1e-8 + 10 * float(err)
+    assert float(err) < 1e-8
 
 
 def check_kl_monte_carlo(f):
@@ -198,6 +200,10 @@ def check_kl_monte_carlo(f):
     est = f(mix, 20_000, np.random.default_rng(4))
     assert abs(est.value - _quad_kl_1d(mix)) <= 5 * est.stderr
     assert est.low < est.value < est.high and est.n_samples >= 20_000
+    # the standard error is the spread of the estimate: over 16 seeds, (s / stderr)² · 15 ~ χ²_15, within its 99.9% range
+    reps = [f(mix, 2_000, np.random.default_rng(100 + seed)) for seed in range(16)]
+    ratio2 = np.var([e.value for e in reps], ddof=1) / np.mean([e.stderr for e in reps]) ** 2
+    assert stats.chi2.ppf(0.0005, 15) / 15 <= ratio2 <= stats.chi2.ppf(0.9995, 15) / 15, ratio2
 
 
 def check_kl_monte_carlo_batch(f):
@@ -344,6 +350,7 @@ def check_decompose(f):
     mix = N.DiagonalMixture.create(means, np.exp(rng.normal(-1, 0.3, (n, 3))), weights=rng.dirichlet(np.full(n, 0.3)))
     dec = f(mix, np.random.default_rng(17), n_samples=4_000)
     assert abs(dec.residual.value) <= 4 * dec.residual.stderr + dec.dimwise_error.sum()
+    assert dec.dimwise_error.sum() < 1e-8
 
 
 def check_total_correlation_monte_carlo(f):

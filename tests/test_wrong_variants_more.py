@@ -491,6 +491,7 @@ def check_device_dimwise_kl(f):
     for j in range(2):
         marginal = N.DiagonalMixture(mix.means[:, j:j + 1], mix.variances[:, j:j + 1], mix.weights)
         assert abs(value[j] - _quad_kl_1d(marginal)) <= 1e-8 + 10 * error[j], (j, value[j], _quad_kl_1d(marginal))
+    assert (error < 1e-8).all()
 
 
 def check_device_pairwise_bounds(f):
@@ -517,6 +518,7 @@ def check_device_decompose(f):
     mix = N.DiagonalMixture.create(means, np.exp(rng.normal(-1, 0.3, (n, 3))), weights=rng.dirichlet(np.full(n, 0.3)))
     dec = f(_torch_mix(mix), np.random.default_rng(54), n_samples=4_000)
     assert abs(dec.residual.value) <= 4 * dec.residual.stderr + dec.dimwise_error.sum()
+    assert dec.dimwise_error.sum() < 1e-8
 
 
 def _wrong_device_decompose(tmix, rng, **kw):
