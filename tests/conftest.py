@@ -20,6 +20,38 @@ settings.register_profile("thorough", max_examples=500, deadline=None,
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+_APPROX = pytest.approx   # pytest's own, wrapped by strict_approx below
+
+
+def _expected_magnitudes(expected) -> list[float]:
+    import numpy as np
+    values = expected.values() if isinstance(expected, dict) else expected
+    try:
+        return [float(x) for x in np.abs(np.asarray(values, dtype=float)).ravel()]
+    except (TypeError, ValueError):
+        return []
+
+
+def strict_approx(expected, rel=None, abs=None, nan_ok: bool = False):
+    """``pytest.approx`` that refuses the default absolute tolerance where it decides the comparison.
+
+    Without ``abs=``, pytest accepts any value within 1e-12 of the expected one.  For an
+    expected value below 1e-9 that slack is 0.1% of it or more (all of it at 0), and more
+    than the relative tolerance: a check of a tiny quantity (a margin of 1e-13, a value
+    near 0) then passes whatever the code computes.  Such a call must state its absolute
+    tolerance.  The refusal is a test failure that ``pytest.raises(AssertionError)`` cannot catch.
+    """
+    if abs is None:
+        r = 1e-6 if rel is None else rel
+        tiny = [m for m in _expected_magnitudes(expected) if m < 1e-9 and m * r < 1e-12]
+        if tiny:
+            pytest.fail(f"approx({expected!r}) without abs=: the default abs=1e-12 decides the comparison at "
+                        f"{tiny[0]!r}; state the absolute tolerance (abs=0 for a purely relative one)")
+    return _APPROX(expected, rel=rel, abs=abs, nan_ok=nan_ok)
+
+
+pytest.approx = strict_approx
+
 _SESSION: dict = {}
 
 

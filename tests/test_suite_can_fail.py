@@ -15,7 +15,9 @@ Each rule names a pattern that makes a check vacuous:
 * ``pytest.importorskip`` or ``pytest.skip`` outside :mod:`tests.extras`: in CI (``CI``
   set) a missing extra must fail, not skip.
 
-Every exception is in :data:`ALLOWED`, with the reason it can fail.
+Every exception is in :data:`ALLOWED`, with the reason it can fail.  What a static scan
+cannot see, an expected value computed at run time that is tiny, ``tests/conftest.py``
+refuses when the test runs: ``pytest.approx`` of a value below 1e-9 without ``abs=``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("test_properties.py", "test_property", "no-assert"):
         "runs PROPERTIES[name], whose hypothesis tests call the asserting checks of tests/properties.py; "
         "tests/test_properties_can_fail.py shows each can fail",
+    ("test_suite_can_fail.py", "test_approx_refuses_the_default_absolute_tolerance_for_tiny_values", "approx-tiny"):
+        "a planted vacuous approx that the guard in tests/conftest.py must refuse",
+    ("test_suite_can_fail.py", "test_approx_refuses_the_default_absolute_tolerance_for_tiny_values", "same-sides"):
+        "a planted vacuous approx that the guard in tests/conftest.py must refuse",
     ("test_properties_can_fail.py", "test_the_same_harness_passes_the_real_implementation", "no-assert"):
         "the same PROPERTIES harness as test_wrong_formula_is_caught, which shows it fails on wrong formulas",
 }
@@ -206,3 +212,14 @@ def test_the_scan_finds_each_planted_pattern(tmp_path):
                      ("test_e", "no-assert"), ("test_f", "skip"), ("test_g", "not-none-only"),
                      ("test_h", "approx-tiny"), ("test_k", "same-sides"), ("test_l", "same-sides"),
                      ("test_m", "approx-tiny")}
+
+
+def test_approx_refuses_the_default_absolute_tolerance_for_tiny_values():
+    """tests/conftest.py replaces pytest.approx: a tiny expected value needs abs=, and the refusal escapes raises()."""
+    with pytest.raises(pytest.fail.Exception, match="without abs="):
+        with pytest.raises(AssertionError):
+            assert 3e-13 == pytest.approx(1e-13)        # would pass: |3e-13 - 1e-13| < 1e-12
+    with pytest.raises(pytest.fail.Exception, match="without abs="):
+        assert [1.0, 0.0] == pytest.approx([1.0, 0.0])
+    assert 3e-13 != pytest.approx(1e-13, abs=0) and 1e-13 == pytest.approx(1e-13, rel=1e-12, abs=0)
+    assert 0.21 == pytest.approx(0.21 + 1e-14, rel=1e-12)    # large values keep pytest's default
