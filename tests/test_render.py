@@ -138,6 +138,12 @@ def test_named_gaussians_stand_for_the_same_expression(t):
                 assert sp.simplify(getattr(restored, side) - getattr(s.statement, side)) == 0, (t.name, s.label)
 
 
+def test_the_loops_over_named_gaussians_and_combined_references_are_not_empty():
+    """The two theorem-by-theorem tests above and below check something: Gaussians printed by name, references combined."""
+    assert any(_prepare(s.statement).has(_Named) for t in THEOREMS for s in t.steps)
+    assert any(isinstance(s.why, Combine) and s.why.refs for t in THEOREMS for s in t.steps)
+
+
 def test_factors_print_weight_density_then_log():
     assert latex(w[i] * q(i, z) * sp.log(q(i, z) / p(z))).startswith(r"{w}_{i} q_{i}\left(z\right) \log")
     log_sum = theorem("log_sum").conclusion
@@ -172,7 +178,9 @@ def test_no_display_is_estimated_far_wider_than_the_line(documents):
     """Without a LaTeX engine: the widest line of every display, as estimated, is within 1/0.8 of the line."""
     tex, _ = documents
     body = tex[tex.index(r"\begin{document}"):]
-    for m in re.finditer(r"\\fitdisplay\{([^}]*)\}\{", body):
+    displays = list(re.finditer(r"\\fitdisplay\{([^}]*)\}\{", body))
+    assert len(displays) >= len(THEOREMS)                  # the loop below is not empty
+    for m in displays:
         one, broken = _two_arguments(body, m.end() - 1)
         widest = max(estimate_width(line) for line in (broken.split(r"\\") if broken else [one]))
         assert widest <= LINE_EMS / MIN_SCALE, one[:120]
