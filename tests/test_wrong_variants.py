@@ -110,6 +110,8 @@ def check_kl_full_standard(f):
     r = np.linalg.qr(rng.normal(size=(3, 3)))[0]
     assert abs(float(f(m, cov)) - float(f(r @ m, r @ cov @ r.T))) < 1e-10
     assert abs(float(f(m, np.diag(np.diag(cov)))) - float(N.kl_diag_standard(m, np.diag(cov)))) < 1e-12
+    written_out = 0.5 * (np.trace(cov) + m @ m - 3 - np.linalg.slogdet(cov)[1])
+    assert abs(float(f(m, cov)) - written_out) < 1e-12
 
 
 def check_entropy_diag(f):
@@ -126,7 +128,8 @@ def check_entropy_of_weights(f):
 
 def check_avg_kl(f):
     mix = _mix(4, 3)
-    ref = sum(mix.weights[i] * float(N.kl_diag_standard(mix.means[i], mix.variances[i])) for i in range(4))
+    m, v = mix.means, mix.variances                        # the script's formula, written out
+    ref = sum(mix.weights[i] * 0.5 * np.sum(v[i] + m[i] ** 2 - 1 - np.log(v[i])) for i in range(4))
     assert abs(f(mix) - ref) < 1e-12
 
 
@@ -283,9 +286,14 @@ def check_pairwise_bounds_sampled(f):
     means = np.vstack([rng.normal(0, 0.5, (50, 2)), rng.normal(0, 8, (350, 2))])
     w = np.concatenate([np.full(50, 0.8 / 50), np.full(350, 0.2 / 350)])
     mix = N.DiagonalMixture.create(means, np.full((400, 2), 0.3), weights=w)
-    lower, upper = N.pairwise_bounds(mix)
+    # the bounds by another route: scipy's logsumexp over the pairwise distances, plus avg KL
+    logw = np.log(w)
+    lower = N.avg_kl(mix) + w @ special.logsumexp(logw[None] - N.pairwise_kl(mix), axis=1)
+    upper = N.avg_kl(mix) + w @ special.logsumexp(logw[None] - N.pairwise_bhattacharyya(mix), axis=1)
     exact = f(mix, max_rows=1000)
-    assert exact.exact and (exact.lower, exact.upper) == (pytest.approx(lower, abs=1e-12), pytest.approx(upper, abs=1e-12))
+    assert exact.exact and (exact.lower, exact.upper) == (pytest.approx(lower, rel=0, abs=1e-9),
+                                                          pytest.approx(upper, rel=0, abs=1e-9))
+    assert exact.lower <= lower and exact.upper >= upper      # widened by the rounding margin, never narrowed
     sub = f(mix, max_rows=300, rng=np.random.default_rng(10))
     assert not sub.exact and sub.rows == 300
     assert abs(sub.lower - lower) <= 4 * sub.lower_stderr and abs(sub.upper - upper) <= 4 * sub.upper_stderr
