@@ -12,8 +12,8 @@ Each rule names a pattern that makes a check vacuous:
   check of a test;
 * a test function with no ``assert``, no ``pytest.raises``/``pytest.warns`` and no call
   of a function (of the test files) that asserts;
-* ``pytest.importorskip`` or ``pytest.skip`` outside :mod:`tests.extras`: in CI (``CI``
-  set) a missing extra must fail, not skip.
+* ``pytest.importorskip`` or ``pytest.skip`` outside :mod:`tests.extras`, and the marks
+  ``skip``, ``skipif`` and ``xfail``: in CI (``CI`` set) a missing extra must fail, not skip.
 
 Every exception is in :data:`ALLOWED`, with the reason it can fail.  What a static scan
 cannot see, an expected value computed at run time that is tiny, ``tests/conftest.py``
@@ -41,6 +41,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "fails instead of skipping when CI is set (the same rule as tests/extras.py)",
     ("test_render.py", "compiled", "skip"):
         "skips only where no LaTeX engine is installed and CI is not set; in CI it compiles",
+    ("test_monitor.py", "test_encodings_device_cuda_without_a_gpu_is_one_line", "skip"):
+        "checks the message for a missing GPU, so it cannot run where one is present; CI has none",
     ("test_properties.py", "test_property", "no-assert"):
         "runs PROPERTIES[name], whose hypothesis tests call the asserting checks of tests/properties.py; "
         "tests/test_properties_can_fail.py shows each can fail",
@@ -143,6 +145,12 @@ def _findings(path: Path, functions: dict[str, ast.FunctionDef] = FUNCTIONS) -> 
                     right = right.args[0]
                 if ast.dump(test.left) == ast.dump(right):
                     found.append((*where, "same-sides", f"line {node.lineno}: {ast.unparse(test)}"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for mark in node.decorator_list:
+                target = mark.func if isinstance(mark, ast.Call) else mark
+                if _name(target) in ("skip", "skipif", "xfail") and "mark" in ast.unparse(target):
+                    found.append((path.name, node.name, "skip", f"line {mark.lineno}: {ast.unparse(target)}"))
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             if not _asserts(node, functions):
@@ -198,6 +206,9 @@ def _helper(x):
     assert x > 0
 def test_i():
     _helper(f())
+@pytest.mark.skipif(True, reason="never")
+def test_n():
+    assert f() == 1
 def test_j():
     assert f() == pytest.approx(0, abs=1e-15)
 '''
@@ -211,7 +222,7 @@ def test_the_scan_finds_each_planted_pattern(tmp_path):
     assert rules == {("test_a", "approx-tiny"), ("test_b", "wide"), ("test_c", "constant"), ("test_d", "same-sides"),
                      ("test_e", "no-assert"), ("test_f", "skip"), ("test_g", "not-none-only"),
                      ("test_h", "approx-tiny"), ("test_k", "same-sides"), ("test_l", "same-sides"),
-                     ("test_m", "approx-tiny")}
+                     ("test_m", "approx-tiny"), ("test_n", "skip")}
 
 
 def test_approx_refuses_the_default_absolute_tolerance_for_tiny_values():
