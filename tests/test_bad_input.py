@@ -218,10 +218,12 @@ def test_mixture_validation_over_wide_floats(means, logvar):
 # --- honest error bars -----------------------------------------------------------------
 
 def test_monte_carlo_interval_covers_the_quadrature_value():
-    """1000 seeded repetitions: the 95% interval covers the exact value in at least 93% of them.
+    """1000 seeded repetitions: the 95% interval covers the exact value in 93% to 97% of them.
 
     With 1000 repetitions at a true coverage of 95%, the observed rate falls below 93%
-    with probability about 0.002 (binomial), and the seeds make the run repeatable.
+    with probability about 0.002 and above 97% with probability about 0.0007 (binomial), and
+    the seeds make the run repeatable.  The upper end catches an interval too wide to mean
+    anything (twice the width covers 99.99%).
     """
     w = np.array([0.2, 0.5, 0.3])
     m = np.array([[-1.5], [0.3], [2.0]])
@@ -230,7 +232,7 @@ def test_monte_carlo_interval_covers_the_quadrature_value():
     mix = DiagonalMixture.create(m, v, weights=w)
     covered = sum(e.low <= exact <= e.high for e in (kl_monte_carlo(mix, 2_000, np.random.default_rng(s))
                                                      for s in range(1000)))
-    assert covered / 1000 >= 0.93, covered
+    assert 930 <= covered <= 970, covered
 
 
 # --- safe output --------------------------------------------------------------------------
