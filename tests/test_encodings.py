@@ -128,7 +128,9 @@ def test_pair_of_npy_and_csv(encodings):
     a = read_encodings([tmp / "m.npy", tmp / "lv.npy"], spread="logvar")
     (tmp / "e.csv").write_text("m0,m1,m2,s0,s1,s2\n" + "\n".join(",".join(repr(float(x)) for x in row) for row in np.hstack([m, lv])))
     b = read_encodings([tmp / "e.csv"], spread="logvar")
-    np.testing.assert_allclose(a.variances, b.variances, rtol=1e-12)
+    for mix in (a, b):                                  # each against the arrays written, not only against each other
+        np.testing.assert_allclose(mix.variances, np.exp(lv), rtol=1e-12)
+        np.testing.assert_allclose(mix.means, m, rtol=1e-15)
     with pytest.raises(ValueError, match="--spread logvar, var or std"):
         read_encodings([tmp / "m.npy", tmp / "lv.npy"])
 
@@ -150,6 +152,13 @@ def test_encodings_command_writes_a_report(encodings, capsys):
     for key in ("avg_kl", "kl_aggregate", "mutual_information", "log_n", "total_correlation", "dimwise_kl_sum",
                 "decomposition_residual", "pairwise_bounds", "active_units", "per_dimension"):
         assert key in data
+    # the numbers: the script's formula written out, log N, and the checks within their errors
+    assert data["avg_kl"] == pytest.approx(0.5 * np.mean(np.sum(np.exp(lv) + m**2 - 1 - lv, axis=1)), rel=1e-12, abs=0)
+    assert data["log_n"] == pytest.approx(np.log(50), rel=1e-15, abs=0)
+    residual = data["decomposition_residual"]
+    assert abs(residual["value"]) <= 4 * residual["stderr"]
+    kl, bounds = data["kl_aggregate"], data["pairwise_bounds"]
+    assert bounds["lower"] - 4 * kl["stderr"] <= kl["value"] <= bounds["upper"] + 4 * kl["stderr"]
     assert {p.name for p in (out / "figures").iterdir()} == {"per_dimension.png", "aggregate_posterior.png", "split.png",
                                                             "per_example_kl.png"}
     assert "I(i; z)" in capsys.readouterr().out
