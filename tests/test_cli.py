@@ -36,7 +36,14 @@ def test_report_json_has_the_documented_keys(report):
     assert data["config"]["trials"] == 400 and data["config"]["seed"] == 0
     assert sum(data["chain"]["breaks"].values()) == 0
     ws = data["trials"]["wrong_side"]
-    assert ws["ci_low"] <= ws["rate"] <= ws["ci_high"]
+    assert ws["ci_low"] <= ws["rate"] <= ws["ci_high"] and ws["rate"] == ws["count"] / ws["trials"]
+    # the Wilson (1927) score interval at 95%, written out: not merely an interval that contains the rate
+    z, n, p = 1.959963984540054, ws["trials"], ws["count"] / ws["trials"]
+    centre, half = p + z * z / (2 * n), z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    assert (ws["ci_low"], ws["ci_high"]) == (pytest.approx((centre - half) / (1 + z * z / n), rel=1e-9, abs=1e-15),
+                                             pytest.approx((centre + half) / (1 + z * z / n), rel=1e-9, abs=1e-15))
+    gap = data["gap"]                                   # 0 <= I(i; z) <= log N in every trial
+    assert 0 <= gap["mutual_information"]["mean"] <= gap["max_mutual_information"] <= gap["log_n"]
 
 
 def test_report_markdown_embeds_figures_and_verdict(report):
