@@ -87,5 +87,7 @@ PROPERTIES = {f.__name__: f for f in (symbolic_equals_numeric, closed_form_equal
 
 @pytest.mark.parametrize("name", PROPERTIES, ids=list(PROPERTIES))
 def test_property(name):
-    """Each property, run by hypothesis on the package's own implementations."""
+    """Each property, run by hypothesis on the package's own implementations: its checks run on examples."""
+    before = sum(P.EXAMPLES.values())
     PROPERTIES[name](P.REAL)()
+    assert sum(P.EXAMPLES.values()) - before >= 10, f"{name}: hypothesis ran its checks on fewer than 10 examples"

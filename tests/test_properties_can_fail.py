@@ -60,4 +60,6 @@ def test_wrong_formula_is_caught(wrong):
 
 @pytest.mark.parametrize("prop", ["symbolic_equals_numeric", "chain_1d", "moment_identity_1d"])
 def test_the_same_harness_passes_the_real_implementation(prop):
+    before = sum(P.EXAMPLES.values())
     settings(max_examples=20, derandomize=True)(PROPERTIES[prop](P.REAL))()
+    assert sum(P.EXAMPLES.values()) - before >= 10, f"{prop}: the checks ran on fewer than 10 examples"

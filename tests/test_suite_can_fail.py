@@ -43,15 +43,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "skips only where no LaTeX engine is installed and CI is not set; in CI it compiles",
     ("test_monitor.py", "test_encodings_device_cuda_without_a_gpu_is_one_line", "skip"):
         "checks the message for a missing GPU, so it cannot run where one is present; CI has none",
-    ("test_properties.py", "test_property", "no-assert"):
-        "runs PROPERTIES[name], whose hypothesis tests call the asserting checks of tests/properties.py; "
-        "tests/test_properties_can_fail.py shows each can fail",
     ("test_suite_can_fail.py", "test_approx_refuses_the_default_absolute_tolerance_for_tiny_values", "approx-tiny"):
         "a planted vacuous approx that the guard in tests/conftest.py must refuse",
     ("test_suite_can_fail.py", "test_approx_refuses_the_default_absolute_tolerance_for_tiny_values", "same-sides"):
         "a planted vacuous approx that the guard in tests/conftest.py must refuse",
-    ("test_properties_can_fail.py", "test_the_same_harness_passes_the_real_implementation", "no-assert"):
-        "the same PROPERTIES harness as test_wrong_formula_is_caught, which shows it fails on wrong formulas",
 }
 
 
