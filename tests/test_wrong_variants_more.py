@@ -17,7 +17,7 @@ import importlib
 
 import numpy as np
 import pytest
-from scipy import integrate, special, stats
+from scipy import special, stats
 
 import numeric as N
 from kl_audit import stats as kl_stats
@@ -273,7 +273,7 @@ def check_matched_gaussian_kl(f):
 
 
 def _wrong_matched_gaussian_kl(mean, cov, *, diagonal=False, prior=N.Prior()):
-    pm, pv = prior.arrays(np.shape(mean)[-1])
+    _, pv = prior.arrays(np.shape(mean)[-1])
     if diagonal:
         return MOMENTS.matched_gaussian_kl(mean, cov, diagonal=True, prior=prior)
     scale = 1.0 / np.sqrt(pv)
