@@ -21,7 +21,7 @@ from scipy import special, stats
 
 import numeric as N
 from kl_audit import stats as kl_stats
-from numeric import bounds, density, device as dev, encodings, mixture, montecarlo, quadrature
+from numeric import _kernels, _quadrature_kernel, bounds, density, device as dev, encodings, mixture, montecarlo, quadrature
 from numeric.estimate import Estimate
 from tests.extras import require
 from tests.test_wrong_variants import CATALOGUE as FIRST
@@ -406,6 +406,89 @@ def _wrong_panel_edges(m, s, live, panels_per_sd, reach):
     return quadrature.panel_edges(m, s, live, 1.0 / panels_per_sd, reach)   # s·panels_per_sd for s/panels_per_sd
 
 
+# --- the compiled kernels (numeric._kernels, numeric._quadrature_kernel) ---------------------------
+
+def check_log_group_size(f):
+    """g = clip(700 // max(max|log v|, 1), 1, 4096): products of g variances stay inside float64."""
+    assert f(np.array([[0.5, -3.5], [1.0, 2.0]])) == 200 and f(np.array([[0.1, -0.5]])) == 700
+    assert f(np.array([[1e4]])) == 1 and f(np.array([[1e-4]])) == 700
+
+
+def _wrong_log_group_size(log_variances):
+    return int(max(1, min(4096, 700 // float(np.abs(log_variances).max()))))      # no floor of 1 under the divisor
+
+
+def check_direct_log_terms(f):
+    """out[r, j] = const_j - ½ Σ_k (z_rk - m_jk)²/v_jk + minus_shift_r, against scipy's log-densities."""
+    mix = _mix(3, 2, seed=56)
+    z = np.random.default_rng(57).normal(size=(4, 2))
+    const = np.log(mix.weights) - density.log_normalizers(mix.variances)
+    shift = np.array([0.5, -1.0, 2.0, 0.0])
+    out = np.empty((4, 3))
+    f(z, np.ascontiguousarray(mix.means), 1.0 / mix.variances, const, shift, out)
+    np.testing.assert_allclose(out, _scipy_log_terms(mix, z).T + shift[:, None], rtol=1e-12)
+
+
+def _wrong_direct_log_terms(z, centred, inv_v, const, minus_shift, out):
+    quad = (((z[:, None, :] - centred[None]) ** 2) * inv_v[None]).sum(2)
+    out[...] = const[None] - quad + minus_shift[:, None]                                        # ½ lost
+
+
+def check_kl_bhattacharyya_block(f):
+    mix = _mix(5, 3, seed=58)
+    log_v = np.log(mix.variances)
+    half = 0.5 * log_v.sum(1)
+    rows = np.array([1, 3])
+    kl, bd = np.empty((2, 5)), np.empty((2, 5))
+    for group in (1, _kernels.log_group_size(log_v)):
+        f(mix.means[rows], mix.variances[rows], mix.means, mix.variances, 1.0 / mix.variances, half[rows], half, group,
+          kl, bd)
+        np.testing.assert_allclose(kl, _loop_kl(mix)[rows], rtol=1e-12, atol=1e-14)
+        ref = [[_closed_bd(mix.means[i], mix.variances[i], mix.means[j], mix.variances[j]) for j in range(5)] for i in rows]
+        np.testing.assert_allclose(bd, ref, rtol=1e-12, atol=1e-14)
+
+
+def _wrong_kl_bhattacharyya_block(mi, vi, m, v, inv_v, half_logdet_i, half_logdet, group, kl, bd):
+    k, b = bounds.pairwise_distances(mi, vi, m, v)
+    kl[...] = k
+    bd[...] = b + 0.125 * (((mi[:, None] - m[None]) ** 2) / (0.5 * (vi[:, None] + v[None]))).sum(2)   # ¼ for ⅛
+
+
+def check_exp_nonpositive(f):
+    y = np.concatenate([-np.geomspace(1e-12, 700, 200), [0.0, -0.5 * np.log(2), -np.log(2), -700.0]])
+    got = np.array([f(float(t)) for t in y])
+    np.testing.assert_allclose(got, np.exp(y), rtol=1e-15, atol=0)             # a few units in the last place
+
+
+def _wrong_exp_nonpositive(y):
+    k = int(-y / np.log(2) + 0.5)
+    r = y + k * np.log(2)
+    return (1 + r + r * r / 2 + r ** 3 / 6 + r ** 4 / 24 + r ** 5 / 120 + r ** 6 / 720) * 2.0 ** -k   # degree 6 for 13
+
+
+def check_panel_log_sums(f):
+    """top = max_i a_i and Σ_i e^{a_i - top}(1, log q_i, |log q_i|) at x = left + half·unit, a_i = c_i - (x - m_i)² h_i."""
+    mix = _mix_1d()
+    m, v, w = mix.means[:, 0], mix.variances[:, 0], mix.weights
+    h, lq = 1 / (2 * v), -0.5 * np.log(2 * np.pi * v)
+    c = np.log(w) + lq
+    left, half, unit = np.array([-2.0, 0.5]), np.array([0.75, 1.25]), quadrature.quadrature_nodes()[0] + 1.0
+    top, sums = np.empty((2, 21)), np.zeros((2, 21, 3))
+    two = lambda a: np.ascontiguousarray(np.atleast_2d(a))   # noqa: E731  (one row, B = 1)
+    f(np.zeros(2, dtype=np.int64), left, half, unit, two(m), two(h), two(c), two(lq), True, top, sums)
+    x = left[:, None] + half[:, None] * unit[None]                                            # (P, K)
+    a = c - (x[..., None] - m) ** 2 * h                                                       # (P, K, N)
+    log_q = lq - (x[..., None] - m) ** 2 * h
+    e = np.exp(a - a.max(-1, keepdims=True))
+    np.testing.assert_allclose(top, a.max(-1), rtol=1e-13)
+    np.testing.assert_allclose(sums, np.stack([e.sum(-1), (e * log_q).sum(-1), (e * np.abs(log_q)).sum(-1)], -1),
+                               rtol=1e-12)
+
+
+def _wrong_panel_log_sums(rows, left, half, unit, m, h, c, lq, moments, top, sums):
+    _quadrature_kernel.panel_log_sums(rows, left, half, unit, m, h, c, c, moments, top, sums)   # log w_i q_i for log q_i
+
+
 # --- methods of the public types ------------------------------------------------------------------
 
 def check_mixture_sample(f):
@@ -635,6 +718,15 @@ CATALOGUE: dict[str, Entry] = {
                               "Gauss weights shifted onto the Kronrod-only nodes"),
     "panel_edges": Entry(check_panel_edges, quadrature.panel_edges, _wrong_panel_edges,
                          "s·panels_per_sd for s/panels_per_sd"),
+    "log_group_size": Entry(check_log_group_size, _kernels.log_group_size, _wrong_log_group_size,
+                            "no floor of 1 under the divisor"),
+    "direct_log_terms": Entry(check_direct_log_terms, _kernels.direct_log_terms, _wrong_direct_log_terms, "½ lost"),
+    "kl_bhattacharyya_block": Entry(check_kl_bhattacharyya_block, _kernels.kl_bhattacharyya_block,
+                                    _wrong_kl_bhattacharyya_block, "1/4 for 1/8 in BD"),
+    "exp_nonpositive": Entry(check_exp_nonpositive, _quadrature_kernel.exp_nonpositive, _wrong_exp_nonpositive,
+                             "Taylor polynomial of degree 6 for 13"),
+    "panel_log_sums": Entry(check_panel_log_sums, _quadrature_kernel.panel_log_sums, _wrong_panel_log_sums,
+                            "log w_i q_i for log q_i in the moments"),
     "DiagonalMixture.sample": Entry(check_mixture_sample, N.DiagonalMixture.sample, _wrong_mixture_sample,
                                     "variance for standard deviation"),
     "DiagonalMixture.create": Entry(check_mixture_create, N.DiagonalMixture.create, _wrong_mixture_create,
@@ -685,9 +777,9 @@ def test_wrong_variant_is_caught(name):
 # --- coverage --------------------------------------------------------------------------------------
 
 #: The modules whose public functions (``__all__``) and the public methods of their types need a wrong variant.
-MODULES = ["numeric", "numeric.bounds", "numeric.density", "numeric.device", "numeric.encodings", "numeric.estimate",
-           "numeric.gaussian", "numeric.mixture", "numeric.moments", "numeric.montecarlo", "numeric.quadrature",
-           "numeric.script", "kl_audit.stats"]
+MODULES = ["numeric", "numeric._kernels", "numeric._quadrature_kernel", "numeric.bounds", "numeric.density",
+           "numeric.device", "numeric.encodings", "numeric.estimate", "numeric.gaussian", "numeric.mixture",
+           "numeric.moments", "numeric.montecarlo", "numeric.quadrature", "numeric.script", "kl_audit.stats"]
 
 #: Public functions and methods without a wrong variant of their own, and why none is needed.
 EXEMPT: dict[str, str] = {
@@ -698,13 +790,10 @@ EXEMPT: dict[str, str] = {
     "numeric.device.DeviceMixture.log_weights": "numeric.mixture.log_weights itself, which has an entry",
 }
 
-#: Private modules (a leading underscore, not part of the API): plumbing, or compiled kernels reached only
-#: through public functions whose entries catch a wrong kernel (tests/test_numeric_kernels.py checks them directly).
-PRIVATE = {
-    "numeric._validate": "input checks and conversions (tests/test_bad_input.py)",
-    "numeric._xp": "array-namespace plumbing (tests/test_device.py)",
-    "numeric._kernels": "compiled pairwise distances and log-terms: pairwise_row_terms, log_density",
-    "numeric._quadrature_kernel": "compiled panel sums and walk: kl_quadrature_1d, panel_edges",
+#: Modules of plumbing, without formulas: input checks and conversions, and array-namespace helpers.
+PLUMBING = {
+    "numeric._validate": "input checks and conversions (tests/test_bad_input.py names each refusal)",
+    "numeric._xp": "array-namespace plumbing (tests/test_device.py runs every route on numpy and torch)",
 }
 
 
@@ -734,10 +823,10 @@ def test_every_public_numeric_function_has_a_wrong_variant():
 
 
 def test_every_numeric_module_is_listed():
-    """A new module of ``numeric`` is either listed in MODULES or private (leading underscore, in PRIVATE)."""
+    """A new module of ``numeric`` is listed in MODULES (its functions then need wrong variants) or in PLUMBING."""
     import pkgutil
     found = {f"numeric.{m.name}" for m in pkgutil.iter_modules(N.__path__)}
-    assert found - set(MODULES) == set(PRIVATE), sorted(found - set(MODULES) ^ set(PRIVATE))
+    assert found - set(MODULES) == set(PLUMBING), sorted(found - set(MODULES) ^ set(PLUMBING))
 
 
 def test_every_entry_is_a_different_formula():
