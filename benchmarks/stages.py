@@ -1,9 +1,11 @@
 """``python -m benchmarks.stages MEANS.npy LOGVAR.npy``: the stages of ``kl-audit encodings``, timed one by one.
 
 Each stage runs as :func:`numeric.decompose` runs it, on the memory-mapped input, the costly
-ones on a fraction of their work (draws, bound rows, dimensions), and is scaled linearly
-to the full run (their cost is linear in that work).  Prints a Markdown table with the
-load average beside every figure, and what ``kl_audit.cost`` predicts for the same run.
+ones on a fraction of their work (draws, bound rows, dimensions), twice (a fraction and twice
+that), so that a fixed cost (coefficients, logarithms of every variance) is told apart from the
+cost per unit of work, which is scaled linearly to the full run.  Both wall time and CPU time
+(all threads) are reported: on a shared machine the CPU time divided by the cores is what an
+idle machine would take.  Prints a Markdown table with the load average beside every figure.
 """
 
 from __future__ import annotations
@@ -35,13 +37,24 @@ def stage_times(means: Path, logvar: Path, *, n_samples: int = 20_000, bound_row
 
     out = []
 
-    def timed(stage, f, fraction=1.0, work=""):
-        load = os.getloadavg()[0]
-        t0 = time.perf_counter()
+    def once(f):
+        t0, c0 = time.perf_counter(), time.process_time()
         value = f()
-        seconds = time.perf_counter() - t0
-        out.append({"stage": stage, "measured_s": seconds, "work": work, "scaled_s": seconds / fraction,
-                    "load": load, "peak_gib": _peak_gib()})
+        return value, time.perf_counter() - t0, time.process_time() - c0
+
+    def timed(stage, f, fraction=None, work="", twice=None):
+        """f() once (fixed stages), or f() and twice() for a fraction of the work and twice that fraction."""
+        load = os.getloadavg()[0]
+        value, wall, cpu = once(f)
+        row = {"stage": stage, "measured_s": wall, "cpu_s": cpu, "work": work, "scaled_s": wall, "scaled_cpu_s": cpu}
+        if twice is not None:
+            _, wall2, cpu2 = once(twice)
+            per_w, per_c = wall2 - wall, cpu2 - cpu             # one fraction's share of the variable cost
+            row.update(measured_s=wall2, cpu_s=cpu2, work=work + " (and half of it)",
+                       scaled_s=max(wall - per_w, 0.0) + per_w / fraction,
+                       scaled_cpu_s=max(cpu - per_c, 0.0) + per_c / fraction)
+        row.update(load=(load + os.getloadavg()[0]) / 2, peak_gib=_peak_gib())
+        out.append(row)
         return value
 
     mix = timed("read (memory-mapped) and validate", lambda: read_encodings([means, logvar], spread="logvar"))
@@ -58,11 +71,12 @@ def stage_times(means: Path, logvar: Path, *, n_samples: int = 20_000, bound_row
     timed("moments", moments)
     rng = np.random.default_rng(0)
     timed("Monte Carlo KL(q̄ || p)", lambda: kl_monte_carlo(mix, draws, rng), draws / n_samples,
-          f"{draws:,} of {n_samples:,} draws")
+          f"{2 * draws:,} of {n_samples:,} draws", lambda: kl_monte_carlo(mix, 2 * draws, rng))
     timed("Monte Carlo I(i; z)", lambda: mutual_information_monte_carlo(mix, draws, rng), draws / n_samples,
-          f"{draws:,} of {n_samples:,} draws")
+          f"{2 * draws:,} of {n_samples:,} draws", lambda: mutual_information_monte_carlo(mix, 2 * draws, rng))
     timed("pairwise bounds", lambda: pairwise_bounds_sampled(mix, max_rows=rows, rng=rng),
-          rows / min(mix.n, bound_rows), f"{rows} of {min(mix.n, bound_rows):,} rows")
+          rows / min(mix.n, bound_rows), f"{2 * rows} of {min(mix.n, bound_rows):,} rows",
+          lambda: pairwise_bounds_sampled(mix, max_rows=2 * rows, rng=rng))
     spread = np.asarray(mix.means[:1000]).std(axis=0)
     pick = [int(np.argmax(spread)), int(np.argmin(spread))][:dims]   # an active and a near-prior dimension
 
@@ -71,8 +85,9 @@ def stage_times(means: Path, logvar: Path, *, n_samples: int = 20_000, bound_row
             kl_quadrature_1d(mix.weights, mix.means[:, j], mix.variances[:, j])
 
     timed("dimension-wise KL", dimwise, len(pick) / mix.d, f"{len(pick)} of {mix.d} dimensions")
+    out[-1].update(scaled_s=out[-1]["measured_s"] * mix.d / len(pick), scaled_cpu_s=out[-1]["cpu_s"] * mix.d / len(pick))
     timed("total correlation", lambda: total_correlation_monte_carlo(mix, tc_draws, rng), tc_draws / n_samples,
-          f"{tc_draws:,} of {n_samples:,} draws")
+          f"{2 * tc_draws:,} of {n_samples:,} draws", lambda: total_correlation_monte_carlo(mix, 2 * tc_draws, rng))
     return out
 
 
@@ -88,12 +103,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     rows = stage_times(args.means, args.logvar, n_samples=args.samples, draws=args.draws, rows=args.rows,
                        tc_draws=args.tc_draws)
-    print("| stage | measured (s) | work timed | scaled to the full run (s) | load average | peak RSS (GiB) |")
-    print("|---|---|---|---|---|---|")
+    cores = len(os.sched_getaffinity(0))
+    print(f"| stage | work timed | wall (s) | CPU (s) | full run, wall (s) | full run, CPU / {cores} cores (s) | "
+          "load average | peak RSS (GiB) |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['stage']} | {r['measured_s']:.3g} | {r['work']} | {r['scaled_s']:.4g} | {r['load']:.1f} | "
-              f"{r['peak_gib']:.2f} |")
-    print(f"| total | | | {sum(r['scaled_s'] for r in rows):.4g} | | |")
+        print(f"| {r['stage']} | {r['work']} | {r['measured_s']:.3g} | {r['cpu_s']:.3g} | {r['scaled_s']:.4g} | "
+              f"{r['scaled_cpu_s'] / cores:.4g} | {r['load']:.1f} | {r['peak_gib']:.2f} |")
+    print(f"| total | | | | {sum(r['scaled_s'] for r in rows):.4g} | {sum(r['scaled_cpu_s'] for r in rows) / cores:.4g} "
+          "| | |")
     if args.estimate:
         from kl_audit.cost import estimate_encodings_cost
         from kl_audit.inputs import read_encodings

@@ -7,12 +7,13 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-__all__ = ["EXP_ULPS", "FLOOR", "exp_nonpositive", "block_bounds", "panel_log_sums", "point_log_sums"]
+__all__ = ["EXP_ULPS", "FLOOR", "block_bounds", "exp_bounded", "exp_nonpositive", "panel_log_sums", "point_log_sums",
+           "sum_exp_rows"]
 
 #: Shifted log-terms below this are dropped (each is below e^-700 of the largest term, which is 1).
 FLOOR = -700.0
 
-#: :func:`exp_nonpositive` is within this many units in the last place of exp (tested over [-700, 0]).
+#: :func:`exp_bounded` is within this many units in the last place of exp (tested over [-700, 700]).
 EXP_ULPS = 4
 
 _LOG2E = 1.4426950408889634
@@ -32,12 +33,12 @@ def _power_of_two(typingctx, k):  # pragma: no cover - compiled
     return types.float64(types.int64), codegen
 
 
-@njit(fastmath={"contract"}, inline="always")
-def exp_nonpositive(y):  # pragma: no cover - compiled
-    """e^y for y in [-700, 0], vectorizable: y = r - k log 2 with |r| <= log(2)/2, e^r by its Taylor
+@njit(fastmath={"contract"})
+def exp_bounded(y):  # pragma: no cover - compiled
+    """e^y for y in [-700, 700], vectorizable: y = r - k log 2 with |r| <= log(2)/2, e^r by its Taylor
     polynomial of degree 13 (truncation below 2^-60), times 2^-k written directly into a float64's
-    exponent field (exact: k <= 1010 keeps 2^-k and the product normal)."""
-    k = np.int64(-y * _LOG2E + 0.5)
+    exponent field (exact: |k| <= 1010 keeps 2^-k and the product normal and finite)."""
+    k = np.int64(np.floor(-y * _LOG2E + 0.5))
     r = (y + k * _LN2_HI) + k * _LN2_LO
     p = 1.0 / 6227020800.0
     p = 1.0 / 479001600.0 + r * p
@@ -54,6 +55,10 @@ def exp_nonpositive(y):  # pragma: no cover - compiled
     p = 1.0 + r * p
     p = 1.0 + r * p
     return p * _power_of_two(k)
+
+
+#: e^y for y in [-700, 0]: :func:`exp_bounded` (on that range k >= 0).
+exp_nonpositive = exp_bounded
 
 
 @njit(fastmath=_FLAGS)
@@ -240,3 +245,19 @@ def panel_walk(m, s, live, panels_per_sd, reach):  # pragma: no cover - compiled
         x = min(x + step, end)
         edges.append(x)
     return np.array(edges)
+
+
+@njit(nogil=True, fastmath=_FLAGS, cache=True)
+def sum_exp_rows(a, out):  # pragma: no cover - compiled
+    """out[r] = Σ_j e^{clip(a[r, j], -700, 700)} for a of shape (R, C), in one pass (:func:`exp_bounded`).
+
+    For rows shifted so that their sum holds a term >= 1 the clamp below changes nothing that float64
+    can hold (see :func:`numeric.density.sum_exp_clamped`); a row with a term above 700 sums to more than
+    e^700 and is recognised by the caller as such.  Called from several threads at once (the GIL is released).
+    """
+    rows, cols = a.shape
+    for r in range(rows):
+        s = 0.0
+        for j in range(cols):
+            s += exp_bounded(min(max(a[r, j], FLOOR), -FLOOR))
+        out[r] = s

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -31,15 +33,30 @@ def _direct_log_density(mix, z, center=0.0):
     return logsumexp(terms, axis=1)
 
 
-def test_clamped_sum_is_bit_identical_where_terms_fall_in_the_subnormal_range():
+def test_clamped_sum_is_exact_to_rounding_where_terms_fall_in_the_subnormal_range():
+    """Rows of 3,021 terms, 3,000 of them in [-760, -690]: the compiled pass (clamp, exponential, sum) is within
+    the rounding of the 21 terms that matter of the exact sum; the numpy pass (other shapes) is bit-identical
+    to exp without the clamp."""
+    from numeric._quadrature_kernel import EXP_ULPS
+
     rng = np.random.default_rng(1)
     a = np.concatenate([np.zeros((50, 1)), rng.uniform(-760, -690, (50, 3000)), rng.uniform(-40, 0, (50, 20))], axis=1)
     rng.permuted(a, axis=1, out=a)
-    with np.errstate(under="ignore"):
-        plain = np.exp(a).sum(axis=1)
+    want = np.array([math.fsum(math.exp(t) for t in row) for row in a])
     clamped = sum_exp_clamped(a.copy(), axis=1)
-    assert np.array_equal(plain, clamped)
+    assert np.all(np.abs(clamped - want) <= (EXP_ULPS + 21) * 2.0**-53 * want)
+    with np.errstate(under="ignore"):
+        columns = a.T.copy()
+        plain = np.exp(columns).sum(axis=0)
+    assert np.array_equal(plain, sum_exp_clamped(columns, axis=0))     # the numpy pass, along columns
     assert (a < CLAMP).sum() > 10_000   # the clamp was exercised
+
+
+def test_the_compiled_sum_clamps_from_above_to_a_sum_beyond_e700():
+    a = np.array([[0.0, 720.0, -800.0], [0.0, 699.0, 1.0]])
+    out = sum_exp_clamped(a.copy(), axis=1)
+    assert out[0] == pytest.approx(math.exp(700.0), rel=1e-15) and out[0] > 2.0**900    # finite, and seen as too big
+    assert out[1] == pytest.approx(math.exp(699.0) + math.e + 1.0, rel=1e-15)
 
 
 def test_clamped_log_density_matches_scipy_on_small_variances():
