@@ -121,18 +121,26 @@ def _block_sums(step, diff, h, c, lq, start, stop, moments, acc):  # pragma: no 
     _shifted_sums(step, diff, h, c, lq, start, stop, moments, acc)
 
 
+#: A shifted sum below this (e^-600) means its shift, an upper bound, lay far above the maximum.
+_LOOSE = 2.6e-261
+
+
 @njit(parallel=True, cache=True)
 def panel_log_sums(rows, left, half, unit, m, h, c, lq, moments, top, sums):  # pragma: no cover - compiled
     """Shifted sums over the components of row ``rows[p]`` at the nodes x = left[p] + half[p]·unit[k] of panel p.
 
     With a_i(x) = c_i - (x - m_i)² h_i (= log w_i + log q_i(x) for h = 1/(2v), c = log w - ½ log 2πv,
-    -inf for a zero weight): top[p, k] = max_i a_i, and sums[p, k] holds Σ_i e^{a_i - top} and, when
-    ``moments``, Σ_i e^{a_i - top} log q_i and Σ_i e^{a_i - top} |log q_i| with log q_i = lq_i - (x - m_i)² h_i.
+    -inf for a zero weight): top[p, k] is a shift no term exceeds (beyond rounding), and sums[p, k] holds
+    Σ_i e^{a_i - top} and, when ``moments``, Σ_i e^{a_i - top} log q_i and Σ_i e^{a_i - top} |log q_i| with
+    log q_i = lq_i - (x - m_i)² h_i; log q̄(x) = top + log sums[p, k, 0].
     x - m_i is formed as (left - m_i) + half·unit, so that it is exact to a few units of |x - m_i|
     (not of |x|) and a narrow component far from the origin sees its nodes where they are meant to be.
-    Terms below e^-700 of the largest are dropped.  Panels are shared among the threads; each visits
-    the components a cache-sized block at a time for all its nodes, each block's maximum first, and
-    rescales the running sums when the maximum grows.
+    Terms below e^-700 of the shift are dropped.  Panels are shared among the threads; each visits
+    the components a cache-sized block at a time for all its nodes.  No pass for each node's maximum:
+    a block's terms are bounded above by c_max - h_min·dist(x, [m_min, m_max])², which serves as the
+    shift (rescaling the running sums when it grows; a block 700 below the running shift holds only
+    dropped terms and is skipped); a node whose sum comes out below e^-600 had a shift far above its
+    maximum and is summed again with each block's maximum (:func:`_block_sums`).
     """
     n_panels = left.shape[0]
     n_nodes = unit.shape[0]
@@ -145,20 +153,35 @@ def panel_log_sums(rows, left, half, unit, m, h, c, lq, moments, top, sums):  # 
         diff = np.empty(_BLOCK)
         for start in range(0, n, _BLOCK):
             stop = min(start + _BLOCK, n)
+            lo, hi, h_min, c_max = np.inf, -np.inf, np.inf, -np.inf
             for i in range(start, stop):
-                diff[i - start] = left[p] - mb[i]
+                t = left[p] - mb[i]
+                diff[i - start] = t
+                lo, hi = min(lo, t), max(hi, t)
+                h_min, c_max = min(h_min, hb[i]), max(c_max, cb[i])
             for k in range(n_nodes):
-                _block_sums(half[p] * unit[k], diff[:stop - start], hb[start:stop], cb[start:stop], lqb[start:stop],
-                            0, stop - start, moments, acc[k])
+                step = half[p] * unit[k]
+                dist = max(lo + step, -(hi + step), 0.0)
+                bound = c_max - h_min * dist * dist
+                if bound <= acc[k, 0] + FLOOR:
+                    continue
+                _raise_shift(acc[k], bound)
+                _shifted_sums(step, diff[:stop - start], hb[start:stop], cb[start:stop], lqb[start:stop],
+                              0, stop - start, moments, acc[k])
         for k in range(n_nodes):
+            if acc[k, 0] > -np.inf and not acc[k, 1] >= _LOOSE:
+                acc[k, :] = 0.0
+                acc[k, 0] = -np.inf
+                for start in range(0, n, _BLOCK):
+                    stop = min(start + _BLOCK, n)
+                    for i in range(start, stop):
+                        diff[i - start] = left[p] - mb[i]
+                    _block_sums(half[p] * unit[k], diff[:stop - start], hb[start:stop], cb[start:stop],
+                                lqb[start:stop], 0, stop - start, moments, acc[k])
             top[p, k] = acc[k, 0]
             sums[p, k, 0] = acc[k, 1]
             sums[p, k, 1] = acc[k, 2]
             sums[p, k, 2] = acc[k, 3]
-
-
-#: A point's shifted sum below this (e^-600) means its shift, an upper bound, was far above the maximum.
-_LOOSE = 2.6e-261
 
 
 def block_bounds(m, h, c):
