@@ -7,9 +7,9 @@ and scaled up:
 * Monte Carlo (two passes, KL(q̄ || p) and I(i; z)): seconds per (draw x component) pair,
   from 512 draws scored against up to 16,384 components, times S·N;
 * total correlation: the joint's pairs as one Monte Carlo pass, plus seconds per (draw x component x
-  dimension) of the one-dimensional marginals, from 128 draws scored in every dimension against up
-  to 16,384 components, times S·N·d, plus their setup per (component x dimension) for every chunk of
-  draws;
+  dimension) of the one-dimensional marginals, from 2,048 points scored against one marginal of up
+  to 16,384 components (less the time of one point: the setup), times S·N·d, plus the setup per
+  (component x dimension) for every chunk of draws;
 * pairwise bounds: seconds per (row x component) pair, from 8 rows, times min(N, rows)·N;
 * dimension-wise KL: each dimension's quadrature costs (nodes) x N pairs, and its nodes are set by
   the spreads of the components, not by their number; so every dimension is integrated on an evenly
@@ -91,6 +91,9 @@ def _seconds(f) -> float:
 #: Draws per chunk of the total-correlation pass (its default ``chunk_samples``): each chunk sets up every marginal.
 TC_CHUNK = 4096
 
+#: Points scored against one marginal to time the total correlation's terms (best of 3, as is the 1-point setup).
+TC_PROBE = 2048
+
 
 def estimate_encodings_cost(mix: DiagonalMixture, *, n_samples: int, max_bound_rows: int) -> CostEstimate:
     """Predicted seconds for the Monte Carlo passes, the total correlation, the pairwise bounds, the
@@ -106,15 +109,13 @@ def estimate_encodings_cost(mix: DiagonalMixture, *, n_samples: int, max_bound_r
     per_pair = _seconds(lambda: mixture_log_sum(terms, z, own_log_term(head, comp, eps))) / (draws * head.n)
     monte_carlo = 2 * per_pair * n_samples * mix.n
 
-    tc_draws = min(draws, 128)
-    marginals = [(np.ascontiguousarray(head.means[:, j]), np.ascontiguousarray(head.variances[:, j]))
-                 for j in range(mix.d)]
-    x = z[:tc_draws] + terms.center
-    log_density_1d(head.weights, marginals[0][0], marginals[0][1], x[:2, 0])                  # warm-up (compilation)
-    per_setup = _seconds(lambda: [log_density_1d(head.weights, m, v, x[:1, j])
-                                  for j, (m, v) in enumerate(marginals)]) / (head.n * mix.d)
-    per_term = max(_seconds(lambda: [log_density_1d(head.weights, m, v, x[:, j]) for j, (m, v) in enumerate(marginals)])
-                   / (head.n * mix.d) - per_setup, 0.0) / tc_draws
+    m0, v0 = np.ascontiguousarray(head.means[:, 0]), np.ascontiguousarray(head.variances[:, 0])
+    x = np.ascontiguousarray(np.resize(z[:, 0] + terms.center[0], TC_PROBE))
+    log_density_1d(head.weights, m0, v0, x[:2])                                       # warm-up (compilation)
+    setup_s = min(_seconds(lambda: log_density_1d(head.weights, m0, v0, x[:1])) for _ in range(3))
+    probe_s = min(_seconds(lambda: log_density_1d(head.weights, m0, v0, x)) for _ in range(3))
+    per_setup = setup_s / head.n
+    per_term = max(probe_s - setup_s, 0.0) / ((TC_PROBE - 1) * head.n)
     chunks = -(-n_samples // TC_CHUNK)
     total_correlation = per_pair * n_samples * mix.n + mix.d * mix.n * (per_term * n_samples + per_setup * chunks)
 

@@ -64,7 +64,8 @@ def test_the_dimensionwise_probe_covers_every_dimension_on_a_strided_sample(monk
 
 
 def test_the_total_correlation_counts_every_marginal_of_every_draw(monkeypatch):
-    """TC's marginals cost S·N·d (draw x component x dimension) plus a setup per component and dimension per chunk."""
+    """TC's marginals cost S·N·d (draw x component x dimension) plus a setup per component and dimension per chunk,
+    both timed on one marginal."""
     work: list[int] = []
     real = cost.log_density_1d
 
@@ -81,8 +82,8 @@ def test_the_total_correlation_counts_every_marginal_of_every_draw(monkeypatch):
     monkeypatch.setattr(cost, "_seconds", fake_seconds)
     for n, d, s in ((600, 4, 1_000), (600, 7, 10_000)):
         est = cost.estimate_encodings_cost(_mix(n, d), n_samples=s, max_bound_rows=64)
-        per_setup = 2e-9                                        # one point: 2 "ns" per component and dimension
-        per_term = (1e-9 * 129 - per_setup) / 128               # 128 points: (128 + 1) "ns", less the setup
+        per_setup = 2e-9                                        # one point: 2 "ns" per component
+        per_term = 1e-9 * (cost.TC_PROBE + 1 - 2) / (cost.TC_PROBE - 1)   # the probe's points, less the setup
         want = d * n * (per_term * s + per_setup * -(-s // cost.TC_CHUNK))
         assert np.isclose(est.total_correlation, want, rtol=1e-9)
         assert "total correlation" in est.line()
