@@ -132,7 +132,7 @@ def mutual_information_quadrature_1d(weights: ArrayLike, means: ArrayLike, varia
 
 
 def log_density_1d(weights: ArrayLike, means: ArrayLike, variances: ArrayLike, points: ArrayLike, *,
-                   group: int = 16) -> NDArray[np.float64]:
+                   group: int = 64) -> NDArray[np.float64]:
     """log q̄(x) = log Σ_i w_i N(x; m_i, v_i) of one one-dimensional mixture at points x: (N,) x 3, (P,) -> (P,).
 
     The log-sums the quadrature forms at its nodes (the terms a_i = c_i - (x - m_i)² h_i of
