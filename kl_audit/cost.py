@@ -5,12 +5,12 @@ against N and S show slopes near 1), so a stage is timed on a small block of the
 and scaled up:
 
 * Monte Carlo (two passes, KL(q̄ || p) and I(i; z)): seconds per (draw x component) pair,
-  from 512 draws scored against up to 16,384 components, times S·N;
+  from 512 draws scored against up to 16,384 components (best of 3), times S·N;
 * total correlation: the joint's pairs as one Monte Carlo pass, plus seconds per (draw x component x
   dimension) of the one-dimensional marginals, from 2,048 points scored against one marginal of up
   to 16,384 components (less the time of one point: the setup), times S·N·d, plus the setup per
   (component x dimension) for every chunk of draws;
-* pairwise bounds: seconds per (row x component) pair, from 8 rows, times min(N, rows)·N;
+* pairwise bounds: seconds per (row x component) pair, from 32 rows (best of 3), times min(N, rows)·N;
 * dimension-wise KL: each dimension's quadrature costs (nodes) x N pairs, and its nodes are set by
   the spreads of the components, not by their number; so every dimension is integrated on an evenly
   strided sample of up to 4,096 components (same spreads, same nodes) and the time scaled by N/4,096;
@@ -91,6 +91,10 @@ def _seconds(f) -> float:
 #: Draws per chunk of the total-correlation pass (its default ``chunk_samples``): each chunk sets up every marginal.
 TC_CHUNK = 4096
 
+#: Rows timed for the pairwise bounds (best of 3, as the Monte Carlo probe): enough work per compiled call that
+#: starting its threads does not count.
+BOUND_PROBE_ROWS = 32
+
 #: Points scored against one marginal to time the total correlation's terms (best of 3, as is the 1-point setup).
 TC_PROBE = 2048
 
@@ -106,7 +110,8 @@ def estimate_encodings_cost(mix: DiagonalMixture, *, n_samples: int, max_bound_r
     eps = rng.standard_normal((draws, mix.d))
     z = head.means[comp] - terms.center + np.sqrt(head.variances[comp]) * eps
     mixture_log_sum(terms, z[:8], own_log_term(head, comp[:8], eps[:8]))           # warm-up
-    per_pair = _seconds(lambda: mixture_log_sum(terms, z, own_log_term(head, comp, eps))) / (draws * head.n)
+    per_pair = min(_seconds(lambda: mixture_log_sum(terms, z, own_log_term(head, comp, eps)))
+                   for _ in range(3)) / (draws * head.n)
     monte_carlo = 2 * per_pair * n_samples * mix.n
 
     m0, v0 = np.ascontiguousarray(head.means[:, 0]), np.ascontiguousarray(head.variances[:, 0])
@@ -130,9 +135,9 @@ def estimate_encodings_cost(mix: DiagonalMixture, *, n_samples: int, max_bound_r
 
     setup = _seconds(once_per_component) * mix.n / head.n
 
-    rows = np.arange(min(8, head.n))
+    rows = np.arange(min(BOUND_PROBE_ROWS, head.n))
     pairwise_row_terms(head, rows[:1])                                                # warm-up (compilation)
-    per_row_pair = _seconds(lambda: pairwise_row_terms(head, rows)) / (rows.size * head.n)
+    per_row_pair = min(_seconds(lambda: pairwise_row_terms(head, rows)) for _ in range(3)) / (rows.size * head.n)
     bounds = per_row_pair * min(mix.n, max_bound_rows) * mix.n
 
     sample = np.arange(0, mix.n, max(1, mix.n // DIMENSIONWISE_SAMPLE))[:DIMENSIONWISE_SAMPLE]
