@@ -64,6 +64,7 @@ def _plan(quick: bool, million: bool) -> list[tuple[str, str, list, int]]:
     plan.append(("quadrature", "dimwise_stage", [20_000, 16] if quick else [100_000, 64], 1))
     if million:
         plan.append(("million", "dimwise_stage", [1_000_000, 64], 1))
+        plan.append(("million", "stages", [1_000_000, 64, 20_000], 1))
         plan.append(("million", "encodings_cli", [1_000_000, 64, 20_000], 1))
     return plan
 
@@ -170,6 +171,14 @@ def _table(results: dict) -> str:
                          f"{r['seconds']:.0f} | {r['peak_bytes'] / 2**30:.2f} GiB (whole process) |")
         else:
             lines.append(f"| `kl-audit encodings`, N = {n:,}, d = {d} | {_fmt_t(row['encodings_cli'])} | |")
+    for key, row in results.get("million", {}).items():
+        staged = row.get("stages", {}).get("result")
+        if staged:
+            lines += ["", "### `kl-audit encodings` stage by stage (scaled to the full run; `python -m benchmarks.stages`)", "",
+                      "| stage | wall (s) | CPU / core (s) | load average |", "|---|---|---|---|"]
+            lines += [f"| {r['stage']} | {r['scaled_s']:.4g} | {r['scaled_cpu_s'] / 2:.4g} | {r['load']:.1f} |"
+                      for r in staged["stages"]]
+            lines.append(f"| predicted by `kl_audit.cost` | {staged['predicted_total']:.4g} | | |")
     return "\n".join(lines)
 
 

@@ -377,10 +377,38 @@ def setup_mc_scaling(d=32, n_fixed=10_000, s_fixed=10_000, repeats=2):
     return run
 
 
+def setup_stages(n, d, samples):
+    """The stages of ``kl-audit encodings`` timed one by one (:mod:`benchmarks.stages`) on a generated VAE-like
+    .npy pair, beside the whole prediction of ``kl_audit.cost``; returns both."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks.stages import stage_times
+    from kl_audit.cost import estimate_encodings_cost
+    from kl_audit.inputs import read_encodings
+
+    folder = Path(tempfile.mkdtemp(prefix="kl-audit-bench-"))
+    _write_encodings(folder, n, d)
+
+    def run():
+        files = [folder / "means.npy", folder / "logvar.npy"]
+        est = estimate_encodings_cost(read_encodings(files, spread="logvar"), n_samples=samples, max_bound_rows=2048)
+        rows = stage_times(*files, n_samples=samples)
+        return {"stages": rows, "predicted": {k: getattr(est, k) for k in
+                                              ("monte_carlo", "total_correlation", "bounds", "dimensionwise", "setup")},
+                "predicted_total": est.total}
+
+    import atexit
+
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return run
+
+
 CASES = {
     "reproduce_ours": setup_reproduce_ours, "reproduce_loop": setup_reproduce_loop, "rng_floor": setup_rng_floor,
     "mc_ours": setup_mc_ours, "mc_torch": setup_mc_torch, "mc_sklearn": setup_mc_sklearn,
     "bounds_ours": setup_bounds_ours, "proof_check": setup_proof_check, "encodings_scale": setup_encodings_scale,
     "mc_torch_expert": setup_mc_torch_expert, "mc_race": setup_mc_race, "encodings_cli": setup_encodings_cli,
-    "mc_scaling": setup_mc_scaling, "dimwise_stage": setup_dimwise_stage,
+    "mc_scaling": setup_mc_scaling, "dimwise_stage": setup_dimwise_stage, "stages": setup_stages,
 }
