@@ -224,3 +224,19 @@ def test_pairwise_kernel_matches_the_direct_formula_across_sub_tiles_and_groups(
     np.testing.assert_allclose(kl, want_kl, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(bd, want_bd, rtol=1e-12, atol=1e-12)
     assert np.abs(np.diag(kl[:, rows])).max() < 1e-12 and np.abs(np.diag(bd[:, rows])).max() < 1e-12
+
+
+def test_rounding_margin_and_prepared_logs_do_not_depend_on_the_block():
+    """The pairwise bounds' rounding margin and the kernel's ½ Σ log v and log group, taken a block of components at
+    a time, equal the whole-array values (blocks of 7 against one block)."""
+    from numeric import bounds
+
+    mix = _mixture(n=103, d=5, logvar=(-3.0, 2.0), zero_weights=2)
+    rows = np.array([3, 50, 102])
+    lower, upper = bounds.pairwise_row_terms(mix, rows)
+    args = (mix, rows, np.full(3, 1 / 3), lower, upper)
+    whole = bounds.rounding_margin(*args, block=10**6)
+    assert bounds.rounding_margin(*args, block=7) == pytest.approx(whole, rel=1e-13) and whole > 0
+    inv_v, half_logdet, group = bounds._prepare(mix, block=7)
+    np.testing.assert_array_equal(half_logdet, 0.5 * np.log(mix.variances).sum(1))
+    assert group == bounds.log_group_size(np.log(mix.variances)) and np.array_equal(inv_v, 1.0 / mix.variances)
