@@ -64,6 +64,7 @@ def _plan(quick: bool, million: bool) -> list[tuple[str, str, list, int]]:
     plan.append(("quadrature", "dimwise_stage", [20_000, 16] if quick else [100_000, 64], 1))
     if million:
         plan.append(("million", "dimwise_stage", [1_000_000, 64], 1))
+        plan.append(("million", "stages", [1_000_000, 64, 20_000], 1))
         plan.append(("million", "encodings_cli", [1_000_000, 64, 20_000], 1))
     return plan
 
@@ -97,7 +98,8 @@ def _table(results: dict) -> str:
                      f"{f'{speed:.0f}x' if speed else '-'} | {f'{slow:.2f}x' if slow else '-'} |")
     lines += ["", "### Monte Carlo KL(q̄ || p) of a diagonal mixture (seconds, best of 3, interleaved in one process)", "",
               "| mixture | N | d | samples | ours | torch expert f64 | torch expert f32 | scikit-learn | floor | "
-              "ours / floor | torch f64 / ours | torch f32 / ours |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "ours / floor | ours / floor, CPU time | torch f64 / ours | torch f32 / ours |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     memory = results.get("memory", {})
     for key, row in results["race"].items():
         n, d, s, kind, _ = json.loads(key)
@@ -108,7 +110,8 @@ def _table(results: dict) -> str:
         sk = memory.get(json.dumps([n, d, s, kind]), {}).get("mc_sklearn", {})
         lines.append(f"| {kind} | {n:,} | {d} | {s:,} | {r['ours']:.3g} | {r.get('torch_f64', float('nan')):.3g} | "
                      f"{r.get('torch_f32', float('nan')):.3g} | {_fmt_t(sk)} | {r['floor']:.3g} | "
-                     f"{r['ours'] / r['floor']:.2f} | {r.get('torch_f64', float('nan')) / r['ours']:.2f}x | "
+                     f"{r['ours'] / r['floor']:.2f} | {r.get('ours_cpu', float('nan')) / r.get('floor_cpu', float('nan')):.2f} | "
+                     f"{r.get('torch_f64', float('nan')) / r['ours']:.2f}x | "
                      f"{r.get('torch_f32', float('nan')) / r['ours']:.2f}x |")
     lines += ["", "Each alone in its own process (seconds, one run; peak memory above the inputs):", "",
               "| mixture | N | d | samples | case | seconds | peak memory |", "|---|---|---|---|---|---|---|"]
@@ -168,6 +171,14 @@ def _table(results: dict) -> str:
                          f"{r['seconds']:.0f} | {r['peak_bytes'] / 2**30:.2f} GiB (whole process) |")
         else:
             lines.append(f"| `kl-audit encodings`, N = {n:,}, d = {d} | {_fmt_t(row['encodings_cli'])} | |")
+    for key, row in results.get("million", {}).items():
+        staged = row.get("stages", {}).get("result")
+        if staged:
+            lines += ["", "### `kl-audit encodings` stage by stage (scaled to the full run; `python -m benchmarks.stages`)", "",
+                      "| stage | wall (s) | CPU / core (s) | load average |", "|---|---|---|---|"]
+            lines += [f"| {r['stage']} | {r['scaled_s']:.4g} | {r['scaled_cpu_s'] / 2:.4g} | {r['load']:.1f} |"
+                      for r in staged["stages"]]
+            lines.append(f"| predicted by `kl_audit.cost` | {staged['predicted_total']:.4g} | | |")
     return "\n".join(lines)
 
 

@@ -100,12 +100,13 @@ def setup_mc_torch_expert(n, d, s, kind="bench", precision="float64"):
     return lambda: torch_expert_kl(m, v, w, s, dtype)
 
 
-def floor_seconds(n, d, s, repeats=3):
+def floor_seconds(n, d, s, repeats=3, with_cpu=False):
     """The floor of any exact-log-density estimate, timed with numpy on every core.
 
     One matrix product [z², z] · coefficients (4·S·N·d flops) and one ``exp`` over S x N
     values in the normal range, each in the cache-sized blocks that ours uses; the best of
-    ``repeats`` for each part.
+    ``repeats`` for each part.  ``with_cpu``: also the CPU seconds of all threads (best of ``repeats``),
+    which a loaded machine disturbs less than the wall time.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -128,15 +129,19 @@ def floor_seconds(n, d, s, repeats=3):
         for c in range(0, n, cols):
             np.exp(values[:min(rows, s - start), :min(cols, n - c)], out=buf[:min(rows, s - start), :min(cols, n - c)])
 
-    best = {}
+    best, best_cpu = {}, {}
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
         for part in (product, exponential):
-            times = []
+            times, cpu = [], []
             for _ in range(repeats):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 list(pool.map(part, range(0, s, rows)))
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
             best[part.__name__] = min(times)
+            best_cpu[part.__name__] = min(cpu)
+    if with_cpu:
+        return best["product"] + best["exponential"], best_cpu["product"] + best_cpu["exponential"]
     return best["product"] + best["exponential"]
 
 
@@ -157,14 +162,20 @@ def setup_mc_race(n, d, s, kind="bench", repeats=3):
 
     def run():
         times = {k: [] for k in contenders}
-        floors = []
+        cpu = {k: [] for k in contenders}
+        floors, floors_cpu = [], []
         for _ in range(repeats):
             for key, f in contenders.items():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 f()
                 times[key].append(time.perf_counter() - t0)
-            floors.append(floor_seconds(n, d, s, repeats=1))
+                cpu[key].append(time.process_time() - c0)
+            wall, cpu_s = floor_seconds(n, d, s, repeats=1, with_cpu=True)
+            floors.append(wall)
+            floors_cpu.append(cpu_s)
         out = {k: min(t) for k, t in times.items()}
+        out.update({f"{k}_cpu": min(t) for k, t in cpu.items()})
+        out["floor_cpu"] = min(floors_cpu)
         out["floor"] = min(floors)
         return out
     return run
@@ -366,10 +377,38 @@ def setup_mc_scaling(d=32, n_fixed=10_000, s_fixed=10_000, repeats=2):
     return run
 
 
+def setup_stages(n, d, samples):
+    """The stages of ``kl-audit encodings`` timed one by one (:mod:`benchmarks.stages`) on a generated VAE-like
+    .npy pair, beside the whole prediction of ``kl_audit.cost``; returns both."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks.stages import stage_times
+    from kl_audit.cost import estimate_encodings_cost
+    from kl_audit.inputs import read_encodings
+
+    folder = Path(tempfile.mkdtemp(prefix="kl-audit-bench-"))
+    _write_encodings(folder, n, d)
+
+    def run():
+        files = [folder / "means.npy", folder / "logvar.npy"]
+        est = estimate_encodings_cost(read_encodings(files, spread="logvar"), n_samples=samples, max_bound_rows=2048)
+        rows = stage_times(*files, n_samples=samples)
+        return {"stages": rows, "predicted": {k: getattr(est, k) for k in
+                                              ("monte_carlo", "total_correlation", "bounds", "dimensionwise", "setup")},
+                "predicted_total": est.total}
+
+    import atexit
+
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return run
+
+
 CASES = {
     "reproduce_ours": setup_reproduce_ours, "reproduce_loop": setup_reproduce_loop, "rng_floor": setup_rng_floor,
     "mc_ours": setup_mc_ours, "mc_torch": setup_mc_torch, "mc_sklearn": setup_mc_sklearn,
     "bounds_ours": setup_bounds_ours, "proof_check": setup_proof_check, "encodings_scale": setup_encodings_scale,
     "mc_torch_expert": setup_mc_torch_expert, "mc_race": setup_mc_race, "encodings_cli": setup_encodings_cli,
-    "mc_scaling": setup_mc_scaling, "dimwise_stage": setup_dimwise_stage,
+    "mc_scaling": setup_mc_scaling, "dimwise_stage": setup_dimwise_stage, "stages": setup_stages,
 }

@@ -76,10 +76,19 @@ def _pairwise_block(mix: DiagonalMixture, rows: slice | NDArray[np.int64],
     return kl, bd
 
 
-def _prepare(mix: DiagonalMixture) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
-    """1/v, shape (N, d); ½ Σ_k log v_ik, shape (N,); and the kernel's group size for the logs."""
-    log_v = np.log(mix.variances)
-    return 1.0 / mix.variances, 0.5 * log_v.sum(1), log_group_size(log_v)
+def _prepare(mix: DiagonalMixture, block: int = 65_536) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """1/v, shape (N, d); ½ Σ_k log v_ik, shape (N,); and the kernel's group size for the logs.
+
+    The logarithms are taken ``block`` components at a time: no (N, d) temporary besides 1/v.
+    """
+    v = mix.variances
+    half_logdet = np.empty(mix.n)
+    largest = np.zeros(1)                       # the largest |log v| seen, all log_group_size needs
+    for start in range(0, mix.n, block):
+        log_v = np.log(v[start:start + block])
+        half_logdet[start:start + block] = 0.5 * log_v.sum(1)
+        largest[0] = max(largest[0], float(np.abs(log_v).max()))
+    return 1.0 / v, half_logdet, log_group_size(largest)
 
 
 def pairwise_kl(mix: DiagonalMixture, rows: slice | NDArray[np.int64] = slice(None)) -> NDArray[np.float64]:
@@ -152,7 +161,7 @@ def pairwise_bounds(mix: DiagonalMixture, *, prior: Prior = Prior(), chunk_bytes
 
 def rounding_margin(mix: DiagonalMixture, rows: NDArray[np.int64], row_weights: NDArray[np.float64],
                     lower_terms: NDArray[np.float64], upper_terms: NDArray[np.float64], *,
-                    prior: Prior = Prior()) -> float:
+                    prior: Prior = Prior(), block: int = 65_536) -> float:
     """A bound on the rounding error of avg KL + Σ_i r_i log Σ_j w_j e^{-D_ij} (and of the BD analogue), nats.
 
     A sum of n floating-point terms is off by at most γ_n Σ |terms|, γ_n = n u / (1 - n u)
@@ -178,6 +187,8 @@ def rounding_margin(mix: DiagonalMixture, rows: NDArray[np.int64], row_weights: 
         Their weights r_i in the outer sum.
     lower_terms, upper_terms : ndarray, shape (R,)
         The row terms, from :func:`pairwise_row_terms`.
+    block : int
+        Components per pass over the sizes (temporaries of (block, d), not (N, d)).
 
     Returns
     -------
@@ -189,14 +200,23 @@ def rounding_margin(mix: DiagonalMixture, rows: NDArray[np.int64], row_weights: 
     n, d = mix.n, mix.d
     m, v = mix.means, mix.variances
     gamma_d, gamma_n = (d + 8) * eps, (n + d + 8) * eps
-    inv_v = 1.0 / v
-    abs_logv = xp.sum(xp.abs(xp.log(v)), axis=1)
-    centred = m - mix.weights @ m                                  # (N, d): D_ij and BD_ij are unchanged
-    mi, vi = xp.take(centred, rows, axis=0), xp.take(v, rows, axis=0)
-    scale = ((vi + 2.0 * mi * mi) @ xp.max(inv_v, axis=0) + 2.0 * float(xp.sum(xp.max((centred * centred) * inv_v, axis=0)))
-             + xp.take(abs_logv, rows) + float(xp.max(abs_logv)) + d)
+    center = mix.weights @ m                                       # means centred here: D_ij and BD_ij are unchanged
     pm, pv = prior.arrays(d, like=m)
-    avg_scale = float(mix.weights @ xp.sum(v / pv + xp.abs(xp.log(v / pv)) + 1.0 + (m - pm) ** 2 / pv, axis=1))
+    abs_logv, max_inv_v, max_sq, avg_scale = [], None, None, 0.0
+    for start in range(0, n, block):                               # (block, d) temporaries, not (N, d)
+        vb, mb = v[start:start + block], m[start:start + block]
+        inv_v = 1.0 / vb
+        centred = mb - center
+        abs_logv.append(xp.sum(xp.abs(xp.log(vb)), axis=1))
+        top_inv, top_sq = xp.max(inv_v, axis=0), xp.max((centred * centred) * inv_v, axis=0)
+        max_inv_v = top_inv if max_inv_v is None else xp.maximum(max_inv_v, top_inv)
+        max_sq = top_sq if max_sq is None else xp.maximum(max_sq, top_sq)
+        avg_scale += float(mix.weights[start:start + block]
+                           @ xp.sum(vb / pv + xp.abs(xp.log(vb / pv)) + 1.0 + (mb - pm) ** 2 / pv, axis=1))
+    abs_logv = xp.concat(abs_logv)
+    mi, vi = xp.take(m, rows, axis=0) - center, xp.take(v, rows, axis=0)
+    scale = ((vi + 2.0 * mi * mi) @ max_inv_v + 2.0 * float(xp.sum(max_sq))
+             + xp.take(abs_logv, rows) + float(xp.max(abs_logv)) + d)
     terms = xp.abs(lower_terms) + xp.abs(upper_terms)
     row_error = gamma_d * scale + gamma_n * (1.0 + terms)
     return float(row_weights @ row_error + gamma_n * (avg_scale + row_weights @ terms))

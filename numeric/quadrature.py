@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import _validate, _xp
 from .mixture import Prior
 
-__all__ = ["DEFAULT_TOLERANCE", "RESOLVABLE", "kl_quadrature_1d", "mutual_information_quadrature_1d",
+__all__ = ["DEFAULT_TOLERANCE", "RESOLVABLE", "kl_quadrature_1d", "log_density_1d", "mutual_information_quadrature_1d",
            "panel_edges", "quadrature_nodes"]
 
 #: A component with standard deviation below RESOLVABLE·|mean| is integrated in its own coordinate.
@@ -129,6 +129,25 @@ def mutual_information_quadrature_1d(weights: ArrayLike, means: ArrayLike, varia
     shapes as in :func:`kl_quadrature_1d`.
     """
     return _quadrature_1d("mi", None, weights, means, variances, panels_per_sd, reach, tol, progress)
+
+
+def log_density_1d(weights: ArrayLike, means: ArrayLike, variances: ArrayLike, points: ArrayLike, *,
+                   group: int = 64) -> NDArray[np.float64]:
+    """log q̄(x) = log Σ_i w_i N(x; m_i, v_i) of one one-dimensional mixture at points x: (N,) x 3, (P,) -> (P,).
+
+    The log-sums the quadrature forms at its nodes (the terms a_i = c_i - (x - m_i)² h_i of
+    :class:`_Rows`, summed by :func:`numeric._quadrature_kernel.point_log_sums`, compiled, on every
+    core), at given points: x - m_i is rounded once, terms below e^-700 of the largest are dropped,
+    and nothing is interpolated.  Cost: P·N exponentials.  numpy arrays of float64, not validated here.
+    """
+    from ._quadrature_kernel import block_bounds, point_log_sums
+
+    row = _Rows.create(np, *(np.asarray(a, dtype=np.float64)[None, :] for a in (weights, means, variances)))
+    m, h, c = (np.ascontiguousarray(a[0]) for a in (row.m, row.h, row.c))
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    top, total = np.empty(x.shape[0]), np.empty(x.shape[0])
+    point_log_sums(x, -m, h, c, block_bounds(m, h, c), group, top, total)
+    return _log_of_sum(top, total)
 
 
 # --- inputs --------------------------------------------------------------------------------

@@ -61,3 +61,29 @@ def test_the_dimensionwise_probe_covers_every_dimension_on_a_strided_sample(monk
     assert np.isclose(est.dimensionwise, 1e-3 * 10_000 / cost.DIMENSIONWISE_SAMPLE)
     small = cost.estimate_encodings_cost(_mix(n=600, d=3), n_samples=1_000, max_bound_rows=64)
     assert calls[-1][0] == (3, 600) and np.isclose(small.dimensionwise, 1e-3)
+
+
+def test_the_total_correlation_counts_every_marginal_of_every_draw(monkeypatch):
+    """TC's marginals cost S·N·d (draw x component x dimension) plus a setup per component and dimension per chunk,
+    both timed on one marginal."""
+    work: list[int] = []
+    real = cost.log_density_1d
+
+    def counting(weights, means, variances, points):
+        work.append(len(means) * (len(points) + 1))             # "1 ns" per component, per point and once more
+        return real(weights, means, variances, points)
+
+    def fake_seconds(f):
+        work.clear()
+        f()
+        return 1e-9 * sum(work)
+
+    monkeypatch.setattr(cost, "log_density_1d", counting)
+    monkeypatch.setattr(cost, "_seconds", fake_seconds)
+    for n, d, s in ((600, 4, 1_000), (600, 7, 10_000)):
+        est = cost.estimate_encodings_cost(_mix(n, d), n_samples=s, max_bound_rows=64)
+        per_setup = 2e-9                                        # one point: 2 "ns" per component
+        per_term = 1e-9 * (cost.TC_PROBE + 1 - 2) / (cost.TC_PROBE - 1)   # the probe's points, less the setup
+        want = d * n * (per_term * s + per_setup * -(-s // cost.TC_CHUNK))
+        assert np.isclose(est.total_correlation, want, rtol=1e-9)
+        assert "total correlation" in est.line()

@@ -115,15 +115,22 @@ def test_total_correlation_passes_chunks_and_progress_on(monkeypatch):
     total = first.n_samples                                            # 300, or a few more (the floors)
     assert total >= 300 and seen == [128] * (total // 128) + [total % 128]
     sizes: list[int] = []
-    real = encodings.log_density
+    columns: list[int] = []
+    real_joint, real_marginal = encodings.mixture_log_sum, encodings.log_density_1d
 
-    def spy(m, z, *, chunk_bytes):
+    def spy_joint(terms, z, shift, *, chunk_bytes):
         sizes.append(chunk_bytes)
-        return real(m, z, chunk_bytes=chunk_bytes)
+        return real_joint(terms, z, shift, chunk_bytes=chunk_bytes)
 
-    monkeypatch.setattr(encodings, "log_density", spy)
+    def spy_marginal(w, m, v, x):
+        columns.append(int(np.flatnonzero((mix.means == m[:, None]).all(axis=0))[0]))
+        return real_marginal(w, m, v, x)
+
+    monkeypatch.setattr(encodings, "mixture_log_sum", spy_joint)
+    monkeypatch.setattr(encodings, "log_density_1d", spy_marginal)
     again = total_correlation_monte_carlo(mix, 300, np.random.default_rng(5), chunk_samples=128, chunk_bytes=4096)
-    assert set(sizes) == {4096} and len(sizes) == len(seen) * (1 + mix.d)   # joint and d marginals, per chunk
+    assert set(sizes) == {4096} and len(sizes) == len(seen)                 # the joint, once per chunk
+    assert columns == list(range(mix.d)) * len(seen)                        # every marginal, per chunk
     assert again.value == pytest.approx(first.value, rel=1e-12) and again.level == 0.95
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -31,15 +33,30 @@ def _direct_log_density(mix, z, center=0.0):
     return logsumexp(terms, axis=1)
 
 
-def test_clamped_sum_is_bit_identical_where_terms_fall_in_the_subnormal_range():
+def test_clamped_sum_is_exact_to_rounding_where_terms_fall_in_the_subnormal_range():
+    """Rows of 3,021 terms, 3,000 of them in [-760, -690]: the compiled pass (clamp, exponential, sum) is within
+    the rounding of the 21 terms that matter of the exact sum; the numpy pass (other shapes) is bit-identical
+    to exp without the clamp."""
+    from numeric._quadrature_kernel import EXP_ULPS
+
     rng = np.random.default_rng(1)
     a = np.concatenate([np.zeros((50, 1)), rng.uniform(-760, -690, (50, 3000)), rng.uniform(-40, 0, (50, 20))], axis=1)
     rng.permuted(a, axis=1, out=a)
-    with np.errstate(under="ignore"):
-        plain = np.exp(a).sum(axis=1)
+    want = np.array([math.fsum(math.exp(t) for t in row) for row in a])
     clamped = sum_exp_clamped(a.copy(), axis=1)
-    assert np.array_equal(plain, clamped)
+    assert np.all(np.abs(clamped - want) <= (EXP_ULPS + 21) * 2.0**-53 * want)
+    with np.errstate(under="ignore"):
+        columns = a.T.copy()
+        plain = np.exp(columns).sum(axis=0)
+    assert np.array_equal(plain, sum_exp_clamped(columns, axis=0))     # the numpy pass, along columns
     assert (a < CLAMP).sum() > 10_000   # the clamp was exercised
+
+
+def test_the_compiled_sum_clamps_from_above_to_a_sum_beyond_e700():
+    a = np.array([[0.0, 720.0, -800.0], [0.0, 699.0, 1.0]])
+    out = sum_exp_clamped(a.copy(), axis=1)
+    assert out[0] == pytest.approx(math.exp(700.0), rel=1e-15) and out[0] > 2.0**900    # finite, and seen as too big
+    assert out[1] == pytest.approx(math.exp(699.0) + math.e + 1.0, rel=1e-15)
 
 
 def test_clamped_log_density_matches_scipy_on_small_variances():
@@ -170,3 +187,56 @@ def test_a_forked_child_scores_with_threads_of_its_own():
     with ctx.Pool(1) as pool:
         got = pool.apply_async(log_density, (mix, z)).get(timeout=60)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_total_correlation_matches_the_generic_log_density_route():
+    """TC through the one-dimensional kernel (marginals) and the shifted joint equals, draw for draw, TC with every
+    density scored by the generic log-density, to rounding; zero weights and a narrow component included."""
+    from numeric import encodings
+    from numeric.montecarlo import monte_carlo_expectation
+
+    mix = _mixture(n=300, d=6, zero_weights=4)
+    mix = DiagonalMixture(mix.means, mix.variances.copy(), mix.weights)
+    mix.variances[7] = 1e-9
+    fast = encodings.total_correlation_monte_carlo(mix, 900, np.random.default_rng(9))
+    generic = monte_carlo_expectation(
+        mix, 900, np.random.default_rng(9),
+        lambda z, comp, eps: encodings.total_correlation_terms(mix, z, lambda q, x: log_density(q, x)),
+        level=0.95, chunk_samples=4096, progress=None)
+    assert fast.value == pytest.approx(generic.value, rel=1e-11, abs=1e-12)
+    assert fast.stderr == pytest.approx(generic.stderr, rel=1e-9)
+
+
+@pytest.mark.parametrize("group", [1, 4, 100])
+def test_pairwise_kernel_matches_the_direct_formula_across_sub_tiles_and_groups(group):
+    """KL and BD from the compiled kernel (components a sub-tile at a time, logs ``group`` coordinates at a time)
+    equal the direct numpy formula, for N not a multiple of the sub-tile and rows in any order."""
+    from numeric._kernels import SUB_TILE, kl_bhattacharyya_block
+    from numeric.bounds import pairwise_distances
+
+    mix = _mixture(n=2 * SUB_TILE + 37, d=9, logvar=(-2.0, 1.5))
+    rows = np.array([5, 0, mix.n - 1, 300])
+    m, v = mix.means, mix.variances
+    half_logdet = 0.5 * np.log(v).sum(1)
+    kl, bd = np.empty((rows.size, mix.n)), np.empty((rows.size, mix.n))
+    kl_bhattacharyya_block(m[rows], v[rows], m, v, 1.0 / v, half_logdet[rows], half_logdet, group, kl, bd)
+    want_kl, want_bd = pairwise_distances(m[rows], v[rows], m, v)
+    np.testing.assert_allclose(kl, want_kl, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bd, want_bd, rtol=1e-12, atol=1e-12)
+    assert np.abs(np.diag(kl[:, rows])).max() < 1e-12 and np.abs(np.diag(bd[:, rows])).max() < 1e-12
+
+
+def test_rounding_margin_and_prepared_logs_do_not_depend_on_the_block():
+    """The pairwise bounds' rounding margin and the kernel's ½ Σ log v and log group, taken a block of components at
+    a time, equal the whole-array values (blocks of 7 against one block)."""
+    from numeric import bounds
+
+    mix = _mixture(n=103, d=5, logvar=(-3.0, 2.0), zero_weights=2)
+    rows = np.array([3, 50, 102])
+    lower, upper = bounds.pairwise_row_terms(mix, rows)
+    args = (mix, rows, np.full(3, 1 / 3), lower, upper)
+    whole = bounds.rounding_margin(*args, block=10**6)
+    assert bounds.rounding_margin(*args, block=7) == pytest.approx(whole, rel=1e-13) and whole > 0
+    inv_v, half_logdet, group = bounds._prepare(mix, block=7)
+    np.testing.assert_array_equal(half_logdet, 0.5 * np.log(mix.variances).sum(1))
+    assert group == bounds.log_group_size(np.log(mix.variances)) and np.array_equal(inv_v, 1.0 / mix.variances)
