@@ -236,7 +236,7 @@ def test_rounding_margin_and_prepared_logs_do_not_depend_on_the_block():
     lower, upper = bounds.pairwise_row_terms(mix, rows)
     args = (mix, rows, np.full(3, 1 / 3), lower, upper)
     whole = bounds.rounding_margin(*args, block=10**6)
-    assert bounds.rounding_margin(*args, block=7) == pytest.approx(whole, rel=1e-13) and whole > 0
+    assert bounds.rounding_margin(*args, block=7) == pytest.approx(whole, rel=1e-13, abs=0) and whole > 0
     inv_v, half_logdet, group = bounds._prepare(mix, block=7)
     np.testing.assert_array_equal(half_logdet, 0.5 * np.log(mix.variances).sum(1))
     assert group == bounds.log_group_size(np.log(mix.variances)) and np.array_equal(inv_v, 1.0 / mix.variances)

@@ -467,7 +467,8 @@ def _wrong_exp_nonpositive(y):
 
 
 def check_panel_log_sums(f):
-    """top = max_i a_i and Σ_i e^{a_i - top}(1, log q_i, |log q_i|) at x = left + half·unit, a_i = c_i - (x - m_i)² h_i."""
+    """top + log Σ_i e^{a_i - top} = log Σ_i e^{a_i}, and the e^{a_i}-weighted means of log q_i and |log q_i|,
+    at x = left + half·unit, a_i = c_i - (x - m_i)² h_i (``top`` is any shift at or above the largest a_i)."""
     mix = _mix_1d()
     m, v, w = mix.means[:, 0], mix.variances[:, 0], mix.weights
     h, lq = 1 / (2 * v), -0.5 * np.log(2 * np.pi * v)
@@ -480,13 +481,82 @@ def check_panel_log_sums(f):
     a = c - (x[..., None] - m) ** 2 * h                                                       # (P, K, N)
     log_q = lq - (x[..., None] - m) ** 2 * h
     e = np.exp(a - a.max(-1, keepdims=True))
-    np.testing.assert_allclose(top, a.max(-1), rtol=1e-13)
-    np.testing.assert_allclose(sums, np.stack([e.sum(-1), (e * log_q).sum(-1), (e * np.abs(log_q)).sum(-1)], -1),
-                               rtol=1e-12)
+    assert (top >= a.max(-1) - 1e-12).all()
+    np.testing.assert_allclose(top + np.log(sums[..., 0]), a.max(-1) + np.log(e.sum(-1)), rtol=1e-13, atol=0)
+    means = np.stack([(e * log_q).sum(-1), (e * np.abs(log_q)).sum(-1)], -1) / e.sum(-1)[..., None]
+    np.testing.assert_allclose(sums[..., 1:] / sums[..., :1], means, rtol=1e-12, atol=0)
 
 
 def _wrong_panel_log_sums(rows, left, half, unit, m, h, c, lq, moments, top, sums):
     _quadrature_kernel.panel_log_sums(rows, left, half, unit, m, h, c, c, moments, top, sums)   # log w_i q_i for log q_i
+
+
+
+def _one_dim(n=5000, seed=21):
+    """A one-dimensional mixture of n components over more than one of the kernel's blocks: unequal weights,
+    variances from 1e-4 to 10, means spread over [-6, 6]."""
+    rng = np.random.default_rng(seed)
+    w = rng.random(n) ** 3
+    return w / w.sum(), rng.uniform(-6, 6, n), np.exp(rng.uniform(np.log(1e-4), np.log(10.0), n))
+
+
+def _log_mixture_1d(w, m, v, x):
+    """log Σ_i w_i N(x; m_i, v_i) written out with scipy, shape (P,)."""
+    return special.logsumexp(np.log(w) + stats.norm.logpdf(x[:, None], m, np.sqrt(v)), axis=1)
+
+
+def check_log_density_1d(f):
+    w, m, v = _one_dim()
+    x = np.concatenate([np.linspace(-9, 9, 61), m[:3], [m[0] + 1e-3, 40.0]])   # on, between and far from the means
+    np.testing.assert_allclose(f(w, m, v, x), _log_mixture_1d(w, m, v, x), rtol=1e-12, atol=1e-12)
+
+
+def check_point_log_sums(f):
+    """top[p] + log total[p] = log Σ_i e^{c_i - (x_p - m_i)² h_i}, over several blocks of components."""
+    w, m, v = _one_dim()
+    h, c = 1 / (2 * v), np.log(w) - 0.5 * np.log(2 * np.pi * v)
+    x = np.linspace(-9, 9, 37)
+    top, total = np.empty(37), np.empty(37)
+    f(x, -m, h, c, _quadrature_kernel.block_bounds(m, h, c), 8, top, total)
+    np.testing.assert_allclose(top + np.log(total), special.logsumexp(c - (x[:, None] - m) ** 2 * h, axis=1),
+                               rtol=1e-12, atol=1e-12)
+
+
+def _wrong_point_log_sums(x, minus_m, h, c, bounds, group, top, total):
+    a = c - (x[:, None] + minus_m) ** 2 * h / 2                                   # h = 1/(2v) halved twice
+    top[:] = a.max(1)
+    total[:] = np.exp(a - top[:, None]).sum(1)
+
+
+def check_block_bounds(f):
+    """Per block of the kernel's block size: min and max of the means, min of h, max of c."""
+    w, m, v = _one_dim()
+    h, c = 1 / (2 * v), np.log(w) - 0.5 * np.log(2 * np.pi * v)
+    size = _quadrature_kernel._BLOCK
+    blocks = [slice(s, s + size) for s in range(0, len(m), size)]
+    want = np.array([[m[b].min() for b in blocks], [m[b].max() for b in blocks],
+                     [h[b].min() for b in blocks], [c[b].max() for b in blocks]])
+    np.testing.assert_array_equal(f(m, h, c), want)
+
+
+def _wrong_block_bounds(m, h, c):
+    out = _quadrature_kernel.block_bounds(m, h, c)
+    starts = np.arange(0, len(m), _quadrature_kernel._BLOCK)
+    out[2] = np.maximum.reduceat(h, starts)                                          # largest h for smallest
+    return out
+
+
+def check_sum_exp_rows(f):
+    """Σ_j e^{clip(a_rj, -700, 700)}: ordinary rows to a few ulp, a row wholly below -745 to e^-700 per entry."""
+    rng = np.random.default_rng(8)
+    a = np.vstack([rng.uniform(-30, 2, (3, 257)), np.full((1, 257), -800.0), [np.linspace(-700, 0, 257)]])
+    out = np.empty(5)
+    f(a, out)
+    np.testing.assert_allclose(out, np.exp(np.clip(a, -700, 700)).sum(1), rtol=1e-13, atol=0)
+
+
+def _wrong_sum_exp_rows(a, out):
+    out[:] = np.exp(a).sum(1)                                                        # no clamp below
 
 
 # --- methods of the public types ------------------------------------------------------------------
@@ -727,6 +797,15 @@ CATALOGUE: dict[str, Entry] = {
                              "Taylor polynomial of degree 6 for 13"),
     "panel_log_sums": Entry(check_panel_log_sums, _quadrature_kernel.panel_log_sums, _wrong_panel_log_sums,
                             "log w_i q_i for log q_i in the moments"),
+    "log_density_1d": Entry(check_log_density_1d, quadrature.log_density_1d,
+                            lambda w, m, v, x: quadrature.log_density_1d(np.full(len(w), 1 / len(w)), m, v, x),
+                            "uniform weights for w"),
+    "point_log_sums": Entry(check_point_log_sums, _quadrature_kernel.point_log_sums, _wrong_point_log_sums,
+                            "(x - m)²/(4v) for (x - m)²/(2v)"),
+    "block_bounds": Entry(check_block_bounds, _quadrature_kernel.block_bounds, _wrong_block_bounds,
+                          "largest h for the smallest"),
+    "sum_exp_rows": Entry(check_sum_exp_rows, _quadrature_kernel.sum_exp_rows, _wrong_sum_exp_rows,
+                          "no clamp at -700"),
     "DiagonalMixture.sample": Entry(check_mixture_sample, N.DiagonalMixture.sample, _wrong_mixture_sample,
                                     "variance for standard deviation"),
     "DiagonalMixture.create": Entry(check_mixture_create, N.DiagonalMixture.create, _wrong_mixture_create,
