@@ -45,7 +45,7 @@ TESTS: dict[str, list[str]] = {
                               "tests/test_known_answers.py", "tests/test_wrong_variants.py",
                               "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_numeric_kernels.py"],
     "numeric/quadrature.py": ["tests/test_quadrature.py", "tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
+                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_kills_quadrature.py"],
     "kl_audit/stats.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
     # the checker is the product: every attack (a false derivation that must be refused) and every theorem
     "proofs/kernel.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",

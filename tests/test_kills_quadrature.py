@@ -1,0 +1,167 @@
+"""numeric/quadrature.py: the blocks of the generic route, the plumbing of its parameters, batches and progress.
+
+The generic (array API) route of the log-sums is run on numpy through a namespace that
+records the index blocks it takes, and compared with the compiled kernel's sums: the
+two are independent implementations of the same sums, so a wrong block boundary or a
+lost panel shows as a difference, and the recorded blocks show the memory bound.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from numeric import kl_quadrature_1d, mutual_information_quadrature_1d, quadrature
+
+NODES = quadrature.quadrature_nodes()[0].size
+
+
+class RecordingNumpy(SimpleNamespace):
+    """numpy as an array namespace that records the length of every index block passed to ``take``."""
+
+    def __init__(self) -> None:
+        super().__init__(blocks=[])
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def take(self, a, idx, axis=0):
+        self.blocks.append(len(idx))
+        return np.take(a, idx, axis=axis)
+
+
+def _block_of_rows(seed: int = 0, b: int = 3, n: int = 7):
+    """B mixtures of N components, non-uniform weights, one zero weight, and panels spread over their rows."""
+    rng = np.random.default_rng(seed)
+    w = rng.dirichlet(np.ones(n), size=b)
+    w[0, 2] = 0.0
+    m, v = rng.normal(0, 2, (b, n)), np.exp(rng.normal(-1, 1, (b, n)))
+    row = rng.integers(0, b, 11).astype(np.int64)
+    left, half = rng.normal(0, 3, row.size), rng.uniform(0.05, 1.0, row.size)
+    return quadrature._Rows.create(np, w, m, v), row, left, half
+
+
+@pytest.mark.parametrize("moments", [False, True])
+@pytest.mark.parametrize("per", [1, 2, 3, 11, 20])
+def test_generic_log_sums_equal_the_kernels_in_blocks_no_larger_than_the_budget(per, moments):
+    """Blocks of ``budget // (21 N)`` panels (at least one): the sums equal the compiled kernel's whatever the split."""
+    mix, row, left, half = _block_of_rows()
+    n = mix.m.shape[1]
+    want_top, want = quadrature._log_sums(mix, row, left, half, mix.c, moments=moments)
+    xp = RecordingNumpy()
+    generic = quadrature._Rows(xp, *(getattr(mix, f) for f in ("w", "m", "v", "s", "h", "c", "lq", "live", "narrow",
+                                                                  "c_max")))
+    top, sums = quadrature._log_sums_xp(generic, row, left, half, mix.c, moments, budget=per * NODES * n)
+    np.testing.assert_allclose(top, want_top, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(sums[..., 0], want[..., 0], rtol=1e-13, atol=0)
+    if moments:
+        np.testing.assert_allclose(sums[..., 1:], want[..., 1:], rtol=1e-11, atol=0)
+    else:
+        assert np.all(sums[..., 1:] == 0.0)
+    blocks = xp.blocks[::4 if moments else 3]                 # m, h, c (and lq) are taken with the same block
+    assert blocks == [min(per, row.size - start) for start in range(0, row.size, per)]
+
+
+def test_a_budget_below_one_panel_still_takes_one_panel_at_a_time():
+    mix, row, left, half = _block_of_rows(seed=1)
+    xp = RecordingNumpy()
+    generic = quadrature._Rows(xp, *(getattr(mix, f) for f in ("w", "m", "v", "s", "h", "c", "lq", "live", "narrow",
+                                                                  "c_max")))
+    top, _ = quadrature._log_sums_xp(generic, row, left, half, mix.c, False, budget=5)
+    assert set(xp.blocks) == {1} and len(xp.blocks) == 3 * row.size
+    np.testing.assert_allclose(top, quadrature._log_sums(mix, row, left, half, mix.c, moments=False)[0], rtol=1e-14)
+
+
+# --- batches, blocks of mixtures, progress -------------------------------------------------------
+
+def _mixtures(seed: int, shape: tuple[int, ...], n: int):
+    """Mixtures of N components with non-uniform weights, means off the origin and spread variances."""
+    rng = np.random.default_rng(seed)
+    w = rng.dirichlet(np.ones(n), size=shape)
+    return w, rng.normal(0.5, 2.0, shape + (n,)), np.exp(rng.normal(-1.0, 1.0, shape + (n,)))
+
+
+def test_a_batch_gives_each_mixtures_own_value_and_error():
+    w, m, v = _mixtures(0, (2, 3), 4)
+    prior = quadrature.Prior(0.3, 2.0)
+    value, error = kl_quadrature_1d(w, m, v, prior=prior)
+    mi, mi_error = mutual_information_quadrature_1d(w, m, v)
+    assert value.shape == error.shape == mi.shape == mi_error.shape == (2, 3)
+    for idx in np.ndindex(2, 3):
+        one, one_error = kl_quadrature_1d(w[idx], m[idx], v[idx], prior=prior)
+        one_mi, one_mi_error = mutual_information_quadrature_1d(w[idx], m[idx], v[idx])
+        np.testing.assert_allclose([value[idx], mi[idx]], [one, one_mi], rtol=1e-14, atol=0)
+        # the errors are sums of |Kronrod - Gauss|, differences at the rounding level of the values
+        np.testing.assert_allclose([error[idx], mi_error[idx]], [one_error, one_mi_error], rtol=1e-3, atol=0)
+    assert len(set(value.ravel().tolist())) == 6                # six different mixtures, six values
+
+
+def test_weights_broadcast_against_a_batch_of_means():
+    w, m, v = _mixtures(1, (3,), 5)
+    value, _ = kl_quadrature_1d(w[0], m, v)
+    for b in range(3):
+        np.testing.assert_allclose(value[b], kl_quadrature_1d(w[0], m[b], v[b])[0], rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize(("rows", "n", "blocks"), [(257, 2, [256, 1]), (256, 8193, [255, 1])],
+                         ids=["256 mixtures a block", "2**21 components a block"])
+def test_blocks_hold_at_most_256_mixtures_and_2_21_components_in_order(rows, n, blocks, monkeypatch):
+    """The blocks passed to the integral (seen by a stand-in that answers each mixture's first mean and
+    variance), the progress reported, and each answer put back at its mixture's place."""
+    rng = np.random.default_rng(2)
+    w = np.full((rows, n), 1.0 / n)
+    m, v = rng.normal(0, 2, (rows, n)), np.exp(rng.normal(-1, 0.5, (rows, n)))
+    shapes = []
+
+    def stand_in(kind, prior, mix, panels_per_sd, reach, tol):
+        shapes.append(mix.m.shape)
+        return np.array(mix.m[:, 0]), np.array(mix.v[:, 0])
+
+    monkeypatch.setattr(quadrature, "_integrate", stand_in)
+    seen: list[int] = []
+    value, error = kl_quadrature_1d(w, m, v, progress=seen.append)
+    assert seen == blocks and shapes == [(b, n) for b in blocks]
+    np.testing.assert_array_equal(value, m[:, 0])
+    np.testing.assert_array_equal(error, v[:, 0])
+
+
+def test_one_live_component_per_mixture_gives_its_closed_form_over_two_blocks():
+    """257 mixtures whose weight sits on one component (the others 0): KL(q̄ || p) is that component's KL."""
+    rng = np.random.default_rng(3)
+    w = np.zeros((257, 3))
+    w[np.arange(257), rng.integers(0, 3, 257)] = 1.0
+    m, v = rng.normal(0, 2, (257, 3)), np.exp(rng.normal(-1, 0.5, (257, 3)))
+    value, error = kl_quadrature_1d(w, m, v)
+    closed = (w * 0.5 * (v + m**2 - 1 - np.log(v))).sum(axis=1)
+    assert np.all(np.abs(value - closed) <= error + 1e-13 * closed) and np.all(error < 1e-8)
+
+
+# --- parameters reach the work ---------------------------------------------------------------------
+
+def test_panels_per_sd_reach_and_tol_reach_the_panels(monkeypatch):
+    w, m, v = _mixtures(3, (), 3)
+    seen = {}
+    edges = quadrature.panel_edges
+    integrate = quadrature._integrate
+
+    def spy_edges(m_, s_, live, panels_per_sd, reach):
+        seen["edges"] = (panels_per_sd, reach)
+        return edges(m_, s_, live, panels_per_sd, reach)
+
+    def spy_integrate(kind, prior, mix, panels_per_sd, reach, tol):
+        seen["integrate"] = (kind, prior, panels_per_sd, reach, tol)
+        return integrate(kind, prior, mix, panels_per_sd, reach, tol)
+
+    monkeypatch.setattr(quadrature, "panel_edges", spy_edges)
+    monkeypatch.setattr(quadrature, "_integrate", spy_integrate)
+    kl_quadrature_1d(w, m, v, prior=quadrature.Prior(0.25, 3.0), panels_per_sd=0.5, reach=7.0, tol=1e-7)
+    assert seen == {"edges": (0.5, 7.0), "integrate": ("kl", (0.25, 3.0), 0.5, 7.0, 1e-7)}
+    mutual_information_quadrature_1d(w, m, v, panels_per_sd=0.75, reach=9.0, tol=1e-6)
+    assert seen == {"edges": (0.75, 9.0), "integrate": ("mi", None, 0.75, 9.0, 1e-6)}
+    kl_quadrature_1d(w, m, v)
+    assert seen == {"edges": (0.125, 10.0), "integrate": ("kl", (0.0, 1.0), 0.125, 10.0, 1e-10)}
+    mutual_information_quadrature_1d(w, m, v)
+    assert seen == {"edges": (0.125, 10.0), "integrate": ("mi", None, 0.125, 10.0, 1e-10)}
