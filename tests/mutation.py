@@ -26,7 +26,8 @@ __all__ = ["TESTS", "main"]
 #: The test files run against each module's mutants.
 TESTS: dict[str, list[str]] = {
     "numeric/gaussian.py": ["tests/test_numeric_closed_forms.py", "tests/test_known_answers.py",
-                            "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
+                            "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py",
+                            "tests/test_kills_gaussian.py"],
     "numeric/mixture.py": ["tests/test_numeric_mixture.py", "tests/test_known_answers.py",
                            "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
     "numeric/moments.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
