@@ -51,3 +51,21 @@ def test_float32_overflow_is_named_float32():
     with pytest.raises(ValueError, match=r"^the KL divergence is not representable in float32 \(overflow\)"):
         kl_diag(m, v, torch.zeros_like(m), v)
     assert math.isfinite(float(kl_diag(m / 1e18, v, torch.zeros_like(m), v)))
+
+
+@pytest.mark.parametrize("position", range(4), ids=["mean1", "var1", "mean2", "var2"])
+def test_kl_diag_follows_a_tensor_in_any_argument(position):
+    """One argument a float32 tensor, the others numpy: the result is a float32 tensor with numpy's float64 value
+    (within float32 rounding), in d = 3 with a batch of 2."""
+    torch = require("torch")
+    require("array_api_compat")
+    rng = np.random.default_rng(4)
+    args = [rng.normal(0, 1, (2, 3)), np.exp(rng.normal(0, 0.5, (2, 3))), rng.normal(0, 1, (2, 3)),
+            np.exp(rng.normal(0, 0.5, (2, 3)))]
+    args = [a.astype(np.float32).astype(np.float64) for a in args]      # exactly representable in float32
+    want = kl_diag(*args)
+    mixed = list(args)
+    mixed[position] = torch.as_tensor(args[position], dtype=torch.float32)
+    out = kl_diag(*mixed)
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float32 and tuple(out.shape) == (2,)
+    np.testing.assert_allclose(out.double().numpy(), want, rtol=1e-5, atol=0)
