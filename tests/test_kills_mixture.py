@@ -8,11 +8,13 @@ prior in the namespace and dtype of ``like``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 from numeric import Prior, entropy_of_weights
+from numeric.mixture import log_weights
 from tests.extras import require
 
 WEIGHTS = [0.5, 0.2, 0.0, 0.3]
@@ -44,3 +46,19 @@ def test_prior_arrays_in_the_namespace_and_dtype_of_like():
     assert isinstance(m, np.ndarray) and m.dtype == v.dtype == np.float64
     np.testing.assert_array_equal(m, [0.5] * 4)
     np.testing.assert_array_equal(v, [2.0] * 4)
+
+
+def test_log_weights_of_zero_is_minus_infinity_without_a_floating_point_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # numpy's divide-by-zero RuntimeWarning would raise
+        out = log_weights(np.array(WEIGHTS))
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, [math.log(0.5), math.log(0.2), -math.inf, math.log(0.3)])
+
+
+def test_log_weights_of_a_tensor_is_a_tensor():
+    torch = require("torch")
+    require("array_api_compat")
+    out = log_weights(torch.tensor(WEIGHTS, dtype=torch.float32))
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float32
+    np.testing.assert_array_equal(out.numpy(), np.log(np.float32([0.5, 0.2, 1.0, 0.3])) + [0, 0, -np.inf, 0])
