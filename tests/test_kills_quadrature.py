@@ -20,13 +20,19 @@ NODES = quadrature.quadrature_nodes()[0].size
 
 
 class RecordingNumpy(SimpleNamespace):
-    """numpy as an array namespace that records the length of every index block passed to ``take``."""
+    """numpy as an array namespace that records the length of every index block passed to ``take`` and the
+    device named by every ``asarray`` (an array created without one would land on the library's default
+    device, not necessarily the mixture's)."""
 
     def __init__(self) -> None:
-        super().__init__(blocks=[])
+        super().__init__(blocks=[], devices=[])
 
     def __getattr__(self, name):
         return getattr(np, name)
+
+    def asarray(self, obj, dtype=None, device=None):
+        self.devices.append(device)
+        return np.asarray(obj, dtype=dtype)
 
     def take(self, a, idx, axis=0):
         self.blocks.append(len(idx))
@@ -63,6 +69,7 @@ def test_generic_log_sums_equal_the_kernels_in_blocks_no_larger_than_the_budget(
         assert np.all(sums[..., 1:] == 0.0)
     blocks = xp.blocks[::4 if moments else 3]                 # m, h, c (and lq) are taken with the same block
     assert blocks == [min(per, row.size - start) for start in range(0, row.size, per)]
+    assert xp.devices and set(xp.devices) == {"cpu"}          # the device of the mixture's (numpy) arrays
 
 
 def test_a_budget_below_one_panel_still_takes_one_panel_at_a_time():
