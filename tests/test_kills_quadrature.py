@@ -172,3 +172,28 @@ def test_panels_per_sd_reach_and_tol_reach_the_panels(monkeypatch):
     assert seen == {"edges": (0.125, 10.0), "integrate": ("kl", (0.0, 1.0), 0.125, 10.0, 1e-10)}
     mutual_information_quadrature_1d(w, m, v)
     assert seen == {"edges": (0.125, 10.0), "integrate": ("mi", None, 0.125, 10.0, 1e-10)}
+
+
+# --- components below float64's resolution, integrated in their own coordinate ---------------------
+
+def test_a_lone_narrow_component_against_a_narrow_prior_gives_the_closed_form():
+    """q̄ = N(1000, 1e-20) (s = 1e-10 < 1e-9·|m|) and p = N(1000 + 3e-10, 4e-20): only the component's own
+    coordinate sees either, and KL = ½[v/pv - 1 - log(v/pv) + (m - pm)²/pv] ≈ 1.443 (m - pm exact in float64)."""
+    m, v, pm, pv = 1e3, 1e-20, 1e3 + 3e-10, 4e-20
+    value, error = kl_quadrature_1d([1.0], [m], [v], prior=quadrature.Prior(pm, pv))
+    closed = 0.5 * (v / pv - 1 - math.log(v / pv) + (m - pm) ** 2 / pv)
+    assert 0 < error < 1e-10
+    assert abs(float(value) - closed) <= error
+
+
+def test_a_narrow_component_inside_a_broad_one_against_20_digits():
+    """N(0.5, 1e-20) inside N(0, 1): besides its own integral, the spike changes ∫ q_live log(q̄/q_live) by about
+    500 s q_live ≈ 2e-8, which the error (~1e-12) must resolve; KL and I(i; z) against mpmath."""
+    from tests.test_quadrature import _mp_integrals
+
+    w, m, v = np.array([0.6, 0.4]), np.array([0.0, 0.5]), np.array([1.0, 1e-20])
+    kl_ref, mi_ref = _mp_integrals(w, m, v)
+    kl, kl_error = kl_quadrature_1d(w, m, v)
+    mi, mi_error = mutual_information_quadrature_1d(w, m, v)
+    assert abs(float(kl) - kl_ref) <= kl_error < 1e-10
+    assert abs(float(mi) - mi_ref) <= mi_error < 1e-10
