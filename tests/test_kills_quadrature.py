@@ -197,3 +197,46 @@ def test_a_narrow_component_inside_a_broad_one_against_20_digits():
     mi, mi_error = mutual_information_quadrature_1d(w, m, v)
     assert abs(float(kl) - kl_ref) <= kl_error < 1e-10
     assert abs(float(mi) - mi_ref) <= mi_error < 1e-10
+
+
+# --- the refinement rule -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["kl", "mi"])
+def test_panels_are_halved_exactly_when_their_error_exceeds_their_share_of_tol(kind, monkeypatch):
+    """The documented rule, replayed on the panels the integral scores: a panel whose |Kronrod - Gauss| exceeds
+    both its rounding bound and ½ tol (width / L + ∫|f| / Σ∫|f|) (L the span of the panels, Σ∫|f| over the
+    first panels) is replaced by its two halves at the next level; the others are final; the value and error
+    are the sums over the final panels."""
+    # close to the prior, so that Σ∫|f| is well below 1 (the share's second part is then not ∫|f| itself)
+    w, m, v = np.array([0.5, 0.3, 0.2]), np.array([-0.1, 0.15, 0.05]), np.array([0.9, 1.1, 0.8])
+    tol = 1e-9
+    levels = []
+    panels = quadrature._panels
+
+    def spy(kind_, prior, mix, row, left, width):
+        out = panels(kind_, prior, mix, row, left, width)
+        levels.append((left.copy(), width.copy(), *out))
+        return out
+
+    monkeypatch.setattr(quadrature, "_panels", spy)
+    call = kl_quadrature_1d if kind == "kl" else mutual_information_quadrature_1d
+    value, error = call(w, m, v, tol=tol)
+    edges = quadrature.panel_edges(m[None], np.sqrt(v)[None], np.ones((1, 3), bool), 0.125, 10.0)[0]
+    np.testing.assert_array_equal(levels[0][0], edges[:-1])
+    span, mass = edges[-1] - edges[0], levels[0][4].sum()
+    assert mass < 0.1
+    total, total_error = 0.0, 0.0
+    for level, (left, width, kronrod, gauss, absolute, rounding) in enumerate(levels):
+        estimate = np.abs(kronrod - gauss)
+        share = 0.5 * tol * (width / span + absolute / mass)
+        halve = (estimate > share) & (estimate > rounding) & (level < 8)
+        total += kronrod[~halve].sum()
+        total_error += (estimate + rounding)[~halve].sum()
+        if level + 1 < len(levels):
+            halves = np.stack([left[halve], left[halve] + 0.5 * width[halve]], axis=1).ravel()
+            np.testing.assert_array_equal(levels[level + 1][0], halves)
+        else:
+            assert not halve.any()
+    assert len(levels) >= 2                                   # the rule was exercised: some panel was halved
+    assert float(value) == pytest.approx(total, rel=1e-13, abs=0)
+    assert float(error) == pytest.approx(total_error, rel=1e-12, abs=0)
