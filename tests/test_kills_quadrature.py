@@ -240,3 +240,18 @@ def test_panels_are_halved_exactly_when_their_error_exceeds_their_share_of_tol(k
     assert len(levels) >= 2                                   # the rule was exercised: some panel was halved
     assert float(value) == pytest.approx(total, rel=1e-13, abs=0)
     assert float(error) == pytest.approx(total_error, rel=1e-12, abs=0)
+
+
+def test_the_relative_rounding_bound_is_its_documented_formula():
+    """ε (N + 8 + 3 (max_i |c_i| + |top| + 42)) at each node, |top| read as 0 where no component contributes
+    (top = -inf), max over the positive weights only; by plain loops."""
+    mix, row, _, _ = _block_of_rows(seed=4, b=3, n=7)
+    top = np.array([[-3.5, 0.25, -np.inf], [12.0, -0.5, 2.0]])
+    rows = np.array([2, 0])
+    got = quadrature._relative_rounding(mix, rows, top)
+    eps = 2.0**-52
+    for p, r in enumerate(rows.tolist()):
+        c_max = max(abs(c) for c, w in zip(mix.c[r].tolist(), mix.w[r].tolist()) if w > 0)
+        for k, t in enumerate(top[p].tolist()):
+            size = c_max + (abs(t) if math.isfinite(t) else 0.0)
+            assert got[p, k] == pytest.approx(eps * (7 + 8 + 3 * (size + 42)), rel=1e-15, abs=0), (p, k)
