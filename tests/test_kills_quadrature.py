@@ -255,3 +255,13 @@ def test_the_relative_rounding_bound_is_its_documented_formula():
         for k, t in enumerate(top[p].tolist()):
             size = c_max + (abs(t) if math.isfinite(t) else 0.0)
             assert got[p, k] == pytest.approx(eps * (7 + 8 + 3 * (size + 42)), rel=1e-15, abs=0), (p, k)
+
+
+def test_numpy_input_takes_the_compiled_kernel(monkeypatch):
+    """The generic route is for other namespaces; numpy arrays are scored by the compiled kernel."""
+    generic = []
+    monkeypatch.setattr(quadrature, "_log_sums_xp", lambda *a, **k: generic.append(a) or quadrature._log_sums_xp(*a))
+    w, m, v = _mixtures(5, (), 3)
+    kl_quadrature_1d(w, m, v)
+    mutual_information_quadrature_1d(w, m, v)
+    assert generic == []
