@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from numeric import kl_quadrature_1d, mutual_information_quadrature_1d, quadrature
+from tests.extras import require
 
 NODES = quadrature.quadrature_nodes()[0].size
 
@@ -265,3 +266,33 @@ def test_numpy_input_takes_the_compiled_kernel(monkeypatch):
     kl_quadrature_1d(w, m, v)
     mutual_information_quadrature_1d(w, m, v)
     assert generic == []
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+def test_a_prior_of_two_coordinates_is_refused_by_the_one_dimensional_quadrature():
+    with pytest.raises(ValueError, match=r"^the prior has shape \(2,\)/\(\), which does not fit d = 1$"):
+        kl_quadrature_1d([1.0], [0.0], [1.0], prior=quadrature.Prior(mean=[0.0, 1.0]))
+
+
+@pytest.mark.parametrize(("args", "error", "message"), [
+    (([1.0], "0.5", [1.0]), TypeError, r"^means must be numeric, got a string '0.5'$"),
+    (([1.0], [0.5], [0.0]), ValueError, r"^variances must be > 0, got 0.0 at index 0$"),
+    (([1.0], [0.5], [-2.0]), ValueError, r"^variances must be > 0, got -2.0 at index 0$"),
+])
+def test_bad_input_is_named(args, error, message):
+    for call in (kl_quadrature_1d, mutual_information_quadrature_1d):
+        with pytest.raises(error, match=message):
+            call(*args)
+
+
+def test_a_tensor_in_any_argument_gives_numpys_values():
+    torch = require("torch")
+    require("array_api_compat")
+    w, m, v = _mixtures(6, (), 4)
+    want, _ = kl_quadrature_1d(w, m, v)
+    for position in range(3):
+        args = [w, m, v]
+        args[position] = torch.as_tensor(args[position])
+        value, _ = kl_quadrature_1d(*args)
+        assert float(value) == pytest.approx(float(want), rel=1e-12, abs=0), position
