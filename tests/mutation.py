@@ -26,9 +26,11 @@ __all__ = ["TESTS", "main"]
 #: The test files run against each module's mutants.
 TESTS: dict[str, list[str]] = {
     "numeric/gaussian.py": ["tests/test_numeric_closed_forms.py", "tests/test_known_answers.py",
-                            "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
+                            "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py",
+                            "tests/test_kills_gaussian.py"],
     "numeric/mixture.py": ["tests/test_numeric_mixture.py", "tests/test_known_answers.py",
-                           "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py"],
+                           "tests/test_wrong_variants.py", "tests/test_bad_input.py", "tests/test_mutation_kills.py",
+                           "tests/test_kills_mixture.py"],
     "numeric/moments.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py",
                            "tests/test_numeric_mixture.py", "tests/test_mutation_kills.py"],
     "numeric/script.py": ["tests/test_script_reproduction.py", "tests/test_known_answers.py",
@@ -45,7 +47,7 @@ TESTS: dict[str, list[str]] = {
                               "tests/test_known_answers.py", "tests/test_wrong_variants.py",
                               "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_numeric_kernels.py"],
     "numeric/quadrature.py": ["tests/test_quadrature.py", "tests/test_known_answers.py", "tests/test_wrong_variants.py",
-                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py"],
+                              "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_kills_quadrature.py"],
     "kl_audit/stats.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
     # the checker is the product: every attack (a false derivation that must be refused) and every theorem
     "proofs/kernel.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
