@@ -104,6 +104,31 @@ def test_a_cited_index_must_lie_in_the_declared_range(index, ok):
             check(claim, *proved(lemma))
 
 
+@pytest.mark.parametrize("declared, ok", [(5, False), (2, True), (1, True)])
+def test_an_index_declared_in_a_range_meets_the_range_a_citation_needs(declared, ok):
+    """i declared in 1..m, cited where 1..2 is needed: only m <= 2 fits (i = 3, 4, 5 would give 3 + e^x <= 3 + 2e^x)."""
+    lemma = _term_below_sum()
+    c = sp.exp(x)
+    st = sp.Le(i + c, sp.Sum(j + c, (j, 1, 2)), evaluate=False)
+    claim = thm(st, Step("1", st, ByTheorem(lemma, {n: sp.Integer(2)})), ranges={i: (1, declared)})
+    if ok:
+        check(claim, *proved(lemma))
+    else:
+        with pytest.raises(ProofError, match=r"step \(1\): index i is not provably in 1..2"):
+            check(claim, *proved(lemma))
+
+
+def test_a_fact_about_an_index_in_a_range_sums_over_that_range_only():
+    """i x^2 >= 0 for i in 1..n sums over 1..n; over 1..n + 1 it is not known at the last index."""
+    fact = sp.Ge(i * x**2, 0, evaluate=False)
+    goal = sp.Ge(sp.Sum(i * x**2, (i, 1, n)), 0, evaluate=False)
+    check(thm(goal, Step("1", fact, Algebra()), Step("2", goal, Combine(("1", 1, (i, 1, n)))), ranges={i: (1, n)}))
+    wide = sp.Ge(sp.Sum(i * x**2, (i, 1, n + 1)), 0, evaluate=False)
+    with pytest.raises(ProofError, match=r"step \(2\): summing '1': the index i is only known to hold on its declared"):
+        check(thm(wide, Step("1", fact, Algebra()), Step("2", wide, Combine(("1", 1, (i, 1, n + 1)))),
+                  ranges={i: (1, n)}))
+
+
 def test_a_fact_about_a_nonnegative_index_sums_from_zero():
     """k x^2 >= 0 for every k >= 0, summed over k = 0..n; a positive index may not start at 0."""
     goal = sp.Ge(sp.Sum(k * x**2, (k, 0, n)), 0, evaluate=False)
@@ -147,3 +172,15 @@ def test_something_that_is_not_an_axiom_is_refused_by_name():
     st = sp.Ge(x**2, 0, evaluate=False)
     with pytest.raises(ProofError, match=r"step \(1\): 'gibbs' is not a registered axiom"):
         check(thm(st, Step("1", st, ByAxiom("gibbs"))))
+
+
+# --- opaque atoms: congruent when their arguments reduce to the same thing ------------------------------
+def test_kl_terms_of_equal_explicit_matrices_are_one_atom():
+    """KL(N((x + 1)^2, 1) || N(0, 1)) is KL(N(x^2 + 2x + 1, 1) || N(0, 1)); with x^2 + 1 it is another atom."""
+    from proofs.objects import KLNormal
+    M, one = sp.ImmutableMatrix, sp.ImmutableMatrix([[1]])
+    same = sp.Eq(KLNormal(M([[(x + 1) ** 2]]), one), KLNormal(M([[x**2 + 2 * x + 1]]), one), evaluate=False)
+    check(thm(same, Step("1", same, Algebra())))
+    other = sp.Eq(KLNormal(M([[(x + 1) ** 2]]), one), KLNormal(M([[x**2 + 1]]), one), evaluate=False)
+    with pytest.raises(ProofError, match=r"step \(1\): algebra: .* does not reduce to 0"):
+        check(thm(other, Step("1", other, Algebra())))
