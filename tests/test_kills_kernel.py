@@ -184,3 +184,15 @@ def test_kl_terms_of_equal_explicit_matrices_are_one_atom():
     other = sp.Eq(KLNormal(M([[(x + 1) ** 2]]), one), KLNormal(M([[x**2 + 1]]), one), evaluate=False)
     with pytest.raises(ProofError, match=r"step \(1\): algebra: .* does not reduce to 0"):
         check(thm(other, Step("1", other, Algebra())))
+
+
+# --- rewriting by hypotheses: also after sympy's simplification ----------------------------------------
+def test_a_sum_hypothesis_rewrites_the_form_that_simplification_reaches():
+    """Under sum_i w_i = 1, sum_i 2 w_i = 2: the rule applies only once the factor 2 is taken out of the sum."""
+    w = sp.IndexedBase("w", real=True)
+    ones = {"s": sp.Eq(sp.Sum(w[i], (i, 1, n)), 1)}
+    st = sp.Eq(sp.Sum(2 * w[i], (i, 1, n)), 2, evaluate=False)
+    check(thm(st, Step("1", st, Algebra()), hypotheses=ones))
+    wrong = sp.Eq(sp.Sum(2 * w[i], (i, 1, n)), 1, evaluate=False)
+    with pytest.raises(ProofError, match=r"step \(1\): algebra: .* does not reduce to 0"):
+        check(thm(wrong, Step("1", wrong, Algebra()), hypotheses=ones))
