@@ -196,3 +196,13 @@ def test_a_sum_hypothesis_rewrites_the_form_that_simplification_reaches():
     wrong = sp.Eq(sp.Sum(2 * w[i], (i, 1, n)), 1, evaluate=False)
     with pytest.raises(ProofError, match=r"step \(1\): algebra: .* does not reduce to 0"):
         check(thm(wrong, Step("1", wrong, Algebra()), hypotheses=ones))
+
+
+def test_instantiate_is_simultaneous_and_capture_free():
+    """x, y := y, x swaps; x := z under an integral over z renames the bound z instead of capturing it."""
+    from proofs.checker import instantiate
+    assert instantiate(x**2 + 2 * y, {x: y, y: x}) == y**2 + 2 * x
+    out = instantiate(sp.Integral(x * z, R), {x: z})
+    (bound, lo, hi), = out.limits
+    assert out.free_symbols == {z} and bound != z and (lo, hi) == (-sp.oo, sp.oo)
+    assert out.function == z * bound
