@@ -54,7 +54,7 @@ TESTS: dict[str, list[str]] = {
     "kl_audit/stats.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
     # the checker is the product: every attack (a false derivation that must be refused) and every theorem
     "proofs/kernel.py": _PROOF_TESTS,
-    "proofs/checker.py": _PROOF_TESTS,
+    "proofs/checker.py": [*_PROOF_TESTS, "tests/test_render.py"],  # Theorem._repr_latex_, _repr_markdown_
     "proofs/axioms.py": _PROOF_TESTS,
     "proofs/axioms_dimension.py": _PROOF_TESTS,
     "proofs/axioms_matrix.py": _PROOF_TESTS,
