@@ -206,3 +206,33 @@ def test_instantiate_is_simultaneous_and_capture_free():
     (bound, lo, hi), = out.limits
     assert out.free_symbols == {z} and bound != z and (lo, hi) == (-sp.oo, sp.oo)
     assert out.function == z * bound
+
+
+# --- Theorem.check: the witness by default, each dependency once ------------------------------------------
+def test_check_runs_the_numeric_witness_by_default(monkeypatch):
+    """With the symbolic route forced to accept, a plain check() still refuses x^2 + 1 = 2x, by the witness."""
+    from proofs import kernel
+    true = sp.Ge(x**2 + 1, 2 * x)
+    assert thm(true, Step("1", true, Algebra())).check([]).witnessed == 1
+    monkeypatch.setattr(kernel, "_holds", lambda kind, diff: True)
+    false = sp.Eq(x**2 + 1, 2 * x)
+    with pytest.raises(ProofError, match=r"claim, step \(1\): numeric witness"):
+        thm(false, Step("1", false, Algebra())).check([])
+
+
+def test_check_proves_each_dependency_once(monkeypatch):
+    """claim uses b, b uses a: check() issues three Thm, one per theorem, each after its dependencies."""
+    import proofs.checker as checker
+    calls = []
+    real = checker.prove
+
+    def counted(source, name, *args, **kw):
+        calls.append(name)
+        return real(source, name, *args, **kw)
+    monkeypatch.setattr(checker, "prove", counted)
+    st = sp.Ge(x**2, 0, evaluate=False)
+    a = thm(st, Step("1", st, Algebra()), name="a")
+    b = thm(st, Step("1", st, ByTheorem(a)), name="b", uses=(a,))
+    claim = thm(st, Step("1", st, ByTheorem(b)), uses=(b,))
+    assert claim.check(witness=False).ok
+    assert calls == ["a", "b", "claim"]
