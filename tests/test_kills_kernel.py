@@ -210,7 +210,8 @@ def test_instantiate_is_simultaneous_and_capture_free():
 
 # --- Theorem.check: the witness by default, each dependency once ------------------------------------------
 def test_check_runs_the_numeric_witness_by_default(monkeypatch):
-    """With the symbolic route forced to accept, a plain check() still refuses x^2 + 1 = 2x, by the witness."""
+    """With the symbolic route forced to accept, a plain check() still refuses x^2 + 1 = 2x by the witness, in the
+    theorem and in a dependency it checks first."""
     from proofs import kernel
     true = sp.Ge(x**2 + 1, 2 * x)
     assert thm(true, Step("1", true, Algebra())).check([]).witnessed == 1
@@ -218,6 +219,9 @@ def test_check_runs_the_numeric_witness_by_default(monkeypatch):
     false = sp.Eq(x**2 + 1, 2 * x)
     with pytest.raises(ProofError, match=r"claim, step \(1\): numeric witness"):
         thm(false, Step("1", false, Algebra())).check([])
+    lemma = thm(false, Step("1", false, Algebra()), name="lemma")
+    with pytest.raises(ProofError, match=r"^lemma, step \(1\): numeric witness"):  # the dependency's own witness
+        thm(false, Step("1", false, ByTheorem(lemma)), uses=(lemma,)).check()
 
 
 def test_check_proves_each_dependency_once(monkeypatch):
