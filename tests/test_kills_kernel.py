@@ -240,3 +240,20 @@ def test_check_proves_each_dependency_once(monkeypatch):
     claim = thm(st, Step("1", st, ByTheorem(b)), uses=(b,))
     assert claim.check(witness=False).ok
     assert calls == ["a", "b", "claim"]
+
+
+def test_check_without_the_witness_runs_it_nowhere(monkeypatch):
+    """check(witness=False) leaves the witness out of the theorem and of every dependency it checks first."""
+    from proofs import witness
+    calls = []
+    real = witness.witness_theorem
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+    monkeypatch.setattr(witness, "witness_theorem", counted)
+    st = sp.Ge(x**2, 0, evaluate=False)
+    lemma = thm(st, Step("1", st, Algebra()), name="lemma")
+    report = thm(st, Step("1", st, ByTheorem(lemma)), uses=(lemma,)).check(witness=False)
+    assert report.ok and report.witnessed == 0 and calls == []
+    assert thm(st, Step("1", st, Algebra())).check([]).witnessed == 1 and calls == [1]
