@@ -23,6 +23,11 @@ from pathlib import Path
 
 __all__ = ["TESTS", "main"]
 
+#: The attacks on the checker (false derivations it must refuse) and the derivations it must accept.
+_PROOF_TESTS = ["tests/test_kernel_attacks.py", "tests/test_kills_kernel.py", "tests/test_matrix_attacks.py",
+                "tests/test_checker_rejects.py", "tests/test_induction.py", "tests/test_covariance.py",
+                "tests/test_proofs.py", "tests/test_citations.py"]
+
 #: The test files run against each module's mutants.
 TESTS: dict[str, list[str]] = {
     "numeric/gaussian.py": ["tests/test_numeric_closed_forms.py", "tests/test_known_answers.py",
@@ -50,12 +55,12 @@ TESTS: dict[str, list[str]] = {
                               "tests/test_numeric_mixture.py", "tests/test_bad_input.py", "tests/test_kills_quadrature.py"],
     "kl_audit/stats.py": ["tests/test_known_answers.py", "tests/test_wrong_variants.py"],
     # the checker is the product: every attack (a false derivation that must be refused) and every theorem
-    "proofs/kernel.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
-                         "tests/test_proofs.py", "tests/test_citations.py"],
-    "proofs/checker.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
-                          "tests/test_proofs.py", "tests/test_citations.py"],
-    "proofs/axioms.py": ["tests/test_kernel_attacks.py", "tests/test_checker_rejects.py", "tests/test_induction.py",
-                         "tests/test_proofs.py", "tests/test_citations.py"],
+    "proofs/kernel.py": _PROOF_TESTS,
+    "proofs/checker.py": [*_PROOF_TESTS, "tests/test_render.py"],  # Theorem._repr_latex_, _repr_markdown_
+    "proofs/axioms.py": _PROOF_TESTS,
+    "proofs/axioms_dimension.py": _PROOF_TESTS,
+    "proofs/axioms_matrix.py": _PROOF_TESTS,
+    "proofs/matrices.py": _PROOF_TESTS,
 }
 
 _COPY = ["numeric", "kl_audit", "proofs", "tests", "pyproject.toml"]
