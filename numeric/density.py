@@ -81,11 +81,13 @@ def logsumexp_rows(a: NDArray[np.float64], axis: int = -1, *, overwrite: bool = 
         top = xp.where(xp.isfinite(top), top, 0.0)
         return xp.log(xp.sum(xp.exp(a - top), axis=axis)) + xp.squeeze(top, axis=axis)
     top = a.max(axis=axis, keepdims=True)
+    empty = np.squeeze(top == -np.inf, axis=axis)     # rows of -inf: the clamp would lift them to -700 + log n
     top = np.where(np.isfinite(top), top, 0.0)
     work = a if overwrite else np.empty_like(a)
     np.subtract(a, top, out=work)
     with np.errstate(divide="ignore"):
-        return np.log(sum_exp_clamped(work, axis=axis)) + np.squeeze(top, axis=axis)
+        out = np.log(sum_exp_clamped(work, axis=axis)) + np.squeeze(top, axis=axis)
+    return np.where(empty, -np.inf, out) if empty.any() else out
 
 
 def accumulate_logsumexp(a: NDArray[np.float64], top: NDArray[np.float64],
