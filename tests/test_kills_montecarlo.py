@@ -270,3 +270,21 @@ def test_batch_replayed_mixture_by_mixture():
         f = logsumexp(terms, axis=1) - stats.norm.logpdf(z, pm, np.sqrt(pv)).sum(1)
         assert values[k] == pytest.approx(statistics.fmean(f), rel=1e-10, abs=0)
         assert errors[k] == pytest.approx(statistics.stdev(f) / math.sqrt(s), rel=1e-10, abs=0)
+
+
+def test_batch_computes_in_float64_whatever_the_input_dtype():
+    rng = np.random.default_rng(9)
+    w = rng.dirichlet(np.ones(3), size=2).astype(np.float32)
+    m, v = rng.normal(0, 1, (2, 3, 2)).astype(np.float32), np.exp(rng.normal(0, 0.5, (2, 3, 2))).astype(np.float32)
+    got = kl_monte_carlo_batch(w, m, v, 40, np.random.default_rng(1))
+    wide = kl_monte_carlo_batch(w.astype(np.float64), m.astype(np.float64), v.astype(np.float64), 40,
+                                np.random.default_rng(1))
+    for a, b in zip(got, wide):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batch_names_the_variances_it_refuses():
+    with pytest.raises(ValueError, match="variances"):
+        kl_monte_carlo_batch(np.ones((1, 2)) / 2, np.zeros((1, 2, 1)), -np.ones((1, 2, 1)), 10,
+                             np.random.default_rng(0))
