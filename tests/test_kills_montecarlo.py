@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -285,6 +286,25 @@ def test_batch_computes_in_float64_whatever_the_input_dtype():
 
 
 def test_batch_names_the_variances_it_refuses():
-    with pytest.raises(ValueError, match="variances"):
+    with pytest.raises(ValueError, match="^variances must be > 0"):
         kl_monte_carlo_batch(np.ones((1, 2)) / 2, np.zeros((1, 2, 1)), -np.ones((1, 2, 1)), 10,
                              np.random.default_rng(0))
+
+
+def _batch_peak_bytes(t: int, s: int, n: int, d: int) -> int:
+    rng = np.random.default_rng(0)
+    w, m, v = np.full((t, n), 1.0 / n), rng.normal(size=(t, n, d)), np.ones((t, n, d))
+    tracemalloc.start()
+    try:
+        kl_monte_carlo_batch(w, m, v, s, rng)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("t, s", [(32, 256), (1, 8193)])    # one block of 2^23 entries; one mixture over 2^23
+def test_batch_memory_does_not_grow_with_the_number_of_mixtures(t, s):
+    """Mixtures are scored a block at a time, a block holding at most 2^23 (draw, component, coordinate) entries
+    or a single mixture: twice the mixtures, the same peak."""
+    one, two = _batch_peak_bytes(t, s, 32, 32), _batch_peak_bytes(2 * t, s, 32, 32)
+    assert two < 1.25 * one
