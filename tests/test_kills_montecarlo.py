@@ -308,3 +308,33 @@ def test_batch_memory_does_not_grow_with_the_number_of_mixtures(t, s):
     or a single mixture: twice the mixtures, the same peak."""
     one, two = _batch_peak_bytes(t, s, 32, 32), _batch_peak_bytes(2 * t, s, 32, 32)
     assert two < 1.25 * one
+
+
+class _Scripted:
+    """A generator stand-in: given uniforms, zero normals (so that each draw is its component's mean)."""
+
+    def __init__(self, uniforms):
+        self.uniforms = np.asarray(uniforms)
+
+    def random(self, shape):
+        return np.broadcast_to(self.uniforms, shape).copy()
+
+    def standard_normal(self, shape):
+        return np.zeros(shape)
+
+
+def test_batch_picks_components_by_the_inverse_cdf_up_to_the_last():
+    """u picks i with cum_{i-1} < u <= cum_i; a u above the rounded total cum_N < 1 picks the last component."""
+    w = np.array([0.01173048823348959, 0.7186708903480953, 0.269598621418415])
+    cum = np.cumsum(w)
+    assert cum[-1] < np.nextafter(1.0, 0.0)
+    u = [cum[0], np.nextafter(cum[0], 1.0), cum[1], np.nextafter(cum[1], 1.0), np.nextafter(1.0, 0.0)]
+    picked = np.array([0, 1, 1, 2, 2])
+    m = np.array([[[-2.0, 0.5], [1.0, 1.0], [3.0, -1.0]]])
+    v = np.array([[[0.5, 1.0], [2.0, 0.3], [1.0, 1.5]]])
+    mix = DiagonalMixture.create(m[0], v[0], weights=w)
+    z = m[0, picked]
+    f = logsumexp(_log_terms(mix, z), axis=1) - stats.norm.logpdf(z).sum(1)
+    value, stderr = kl_monte_carlo_batch(w[None], m, v, 5, _Scripted(u))
+    assert value[0] == pytest.approx(statistics.fmean(f), rel=1e-12, abs=0)
+    assert stderr[0] == pytest.approx(statistics.stdev(f) / math.sqrt(5), rel=1e-12, abs=0)
