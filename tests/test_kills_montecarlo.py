@@ -338,3 +338,18 @@ def test_batch_picks_components_by_the_inverse_cdf_up_to_the_last():
     value, stderr = kl_monte_carlo_batch(w[None], m, v, 5, _Scripted(u))
     assert value[0] == pytest.approx(statistics.fmean(f), rel=1e-12, abs=0)
     assert stderr[0] == pytest.approx(statistics.stdev(f) / math.sqrt(5), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("route", [kl_monte_carlo, mutual_information_monte_carlo])
+def test_two_draws_per_component_already_stratify(route):
+    mix = _mixture()                                   # N = 5: 10 draws are stratified, with floors of 2
+    comp, _, _ = _replay(mix, 10, seed=0)
+    assert route(mix, 10, np.random.default_rng(0)).n_samples == comp.size == draw_count(mix.weights, 10) > 10
+    assert route(mix, 9, np.random.default_rng(0)).n_samples == 9
+
+
+@pytest.mark.parametrize("chunk", [0, -3, 2.5])
+def test_a_chunk_size_below_one_is_refused_by_name(chunk):
+    with pytest.raises(ValueError, match="^chunk_samples must be an integer >= 1"):
+        monte_carlo_expectation(_mixture(), 20, np.random.default_rng(0), lambda z, c, e: z[:, 0], level=0.95,
+                                chunk_samples=chunk, progress=None)
