@@ -265,3 +265,26 @@ def test_prior_log_density_on_torch():
     assert isinstance(got, torch.Tensor)
     np.testing.assert_allclose(got.numpy(), stats.norm.logpdf(z, [0.5, -1.0], np.sqrt([0.3, 2.0])).sum(1),
                                rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("route", [log_density, log_density_ratio])
+@pytest.mark.parametrize("z, message", [([[np.nan, 0.0, 1.0]], "^z has a non-finite value nan at index"),
+                                        (np.zeros(3), r"^z must have 2 dimension\(s\), got shape \(3,\)"),
+                                        (np.zeros((1, 3, 1)), r"^z must have 2 dimension\(s\)")])
+def test_points_are_refused_by_name(route, z, message):
+    with pytest.raises(ValueError, match=message):
+        route(_mixture(), z)
+
+
+def test_the_ratio_passes_its_block_size_on(monkeypatch):
+    seen = []
+    original = density.log_density
+
+    def spy(mix, z, *, chunk_bytes):
+        seen.append(chunk_bytes)
+        return original(mix, z, chunk_bytes=chunk_bytes)
+
+    monkeypatch.setattr(density, "log_density", spy)
+    log_density_ratio(_mixture(), np.zeros((2, 3)), chunk_bytes=4321)
+    log_density_ratio(_mixture(), np.zeros((2, 3)))
+    assert seen == [4321, density.DEFAULT_CHUNK_BYTES] and density.DEFAULT_CHUNK_BYTES == 2 * 2**20
