@@ -49,15 +49,27 @@ def _rows() -> np.ndarray:
 
 # --- reductions --------------------------------------------------------------------------------
 
+class _Namespace:
+    """numpy's functions, recording which are called through this namespace."""
+
+    def __init__(self):
+        self.used = set()
+
+    def __getattr__(self, name):
+        self.used.add(name)
+        return getattr(np, name)
+
+
 class _ForeignArray:
     """An array of another library (its own ``__array_namespace__``) with no fused ``logsumexp``."""
 
     def __init__(self, values):
         self.values = np.asarray(values)
         self.shape = self.values.shape
+        self.namespace = _Namespace()
 
     def __array_namespace__(self, api_version=None):
-        return np
+        return self.namespace
 
     def __array__(self, dtype=None, copy=None):
         return self.values
@@ -94,18 +106,37 @@ def test_logsumexp_rows_keeps_the_other_axes():
 
 @pytest.mark.parametrize("axis", [0, 1])
 def test_logsumexp_rows_on_a_namespace_without_a_fused_logsumexp(axis):
-    got = logsumexp_rows(_ForeignArray(_rows()), axis=axis)
+    a = _ForeignArray(_rows())
+    got = logsumexp_rows(a, axis=axis)
     np.testing.assert_allclose(got, _expected(_rows(), axis), rtol=1e-14, atol=0)
+    assert a.namespace.used >= {"max", "where", "isfinite", "log", "sum", "exp", "squeeze"}
 
 
 @pytest.mark.parametrize("axis", [0, 1])
-def test_logsumexp_rows_on_torch_uses_the_fused_reduction_along_the_axis(axis):
+def test_logsumexp_rows_on_torch_uses_the_fused_reduction_along_the_axis(monkeypatch, axis):
     from tests.extras import require
 
     torch = require("torch")
+    calls = []
+    fused = torch.Tensor.logsumexp
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs)
+        return fused(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "logsumexp", spy)
     got = logsumexp_rows(torch.as_tensor(_rows()), axis=axis)
-    assert isinstance(got, torch.Tensor)
+    assert isinstance(got, torch.Tensor) and calls == [{"dim": axis}]
     np.testing.assert_allclose(got.numpy(), _expected(_rows(), axis), rtol=1e-14, atol=0)
+
+
+def test_a_forked_child_starts_a_fresh_pool():
+    z = np.random.default_rng(8).normal(0, 1, (40, 3))
+    mix = _mixture()
+    before = log_density(mix, z, chunk_bytes=8 * 7)
+    density._forget_pool()                              # what a forked child runs
+    assert density._POOL is None
+    np.testing.assert_array_equal(log_density(mix, z, chunk_bytes=8 * 7), before)
 
 
 def test_sum_exp_clamped_clamps_at_minus_700_in_place():
