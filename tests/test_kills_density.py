@@ -99,6 +99,10 @@ def test_logsumexp_rows_keeps_the_other_axes():
     got = logsumexp_rows(a, axis=2)
     assert got.shape == (2, 1)
     np.testing.assert_allclose(got, logsumexp(a, axis=2), rtol=1e-14, atol=0)
+    a[1] = -np.inf                                                      # with a row of -inf
+    got = logsumexp_rows(a, axis=2)
+    assert got.shape == (2, 1)
+    np.testing.assert_allclose(got, _expected(a, 2), rtol=1e-14, atol=0)
     got = logsumexp_rows(_ForeignArray(a), axis=2)
     assert got.shape == (2, 1)
     np.testing.assert_allclose(got, logsumexp(a, axis=2), rtol=1e-14, atol=0)
