@@ -296,10 +296,13 @@ def test_prior_log_density_on_torch():
     torch = require("torch")
     prior = Prior(mean=np.array([0.5, -1.0]), var=np.array([0.3, 2.0]))
     z = np.random.default_rng(7).normal(0, 2, (4, 2))
+    expected = stats.norm.logpdf(z, [0.5, -1.0], np.sqrt([0.3, 2.0])).sum(1)
     got = log_prior(torch.as_tensor(z), prior)
-    assert isinstance(got, torch.Tensor)
-    np.testing.assert_allclose(got.numpy(), stats.norm.logpdf(z, [0.5, -1.0], np.sqrt([0.3, 2.0])).sum(1),
-                               rtol=1e-14, atol=0)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-14, atol=0)
+    single = log_prior(torch.as_tensor(z, dtype=torch.float32), prior)     # the prior follows z's dtype
+    assert single.dtype == torch.float32
+    np.testing.assert_allclose(single.numpy(), expected, rtol=1e-5, atol=0)
 
 
 @pytest.mark.parametrize("route", [log_density, log_density_ratio])
