@@ -303,6 +303,9 @@ def test_prior_log_density_on_torch():
     single = log_prior(torch.as_tensor(z, dtype=torch.float32), prior)     # the prior follows z's dtype
     assert single.dtype == torch.float32
     np.testing.assert_allclose(single.numpy(), expected, rtol=1e-5, atol=0)
+    stacked = np.stack([z, z[::-1], 2 * z])                               # shape (3, 4, 2): d is the last axis
+    np.testing.assert_allclose(log_prior(torch.as_tensor(stacked), prior).numpy(), log_prior(stacked, prior),
+                               rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("route", [log_density, log_density_ratio])
@@ -326,3 +329,26 @@ def test_the_ratio_passes_its_block_size_on(monkeypatch):
     log_density_ratio(_mixture(), np.zeros((2, 3)), chunk_bytes=4321)
     log_density_ratio(_mixture(), np.zeros((2, 3)))
     assert seen == [4321, density.DEFAULT_CHUNK_BYTES] and density.DEFAULT_CHUNK_BYTES == 2 * 2**20
+
+
+def test_threads_are_the_cpus_this_process_may_use(monkeypatch):
+    monkeypatch.setattr(density.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert density._threads() == 1
+    monkeypatch.setattr(density.os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert density._threads() == 3
+    monkeypatch.delattr(density.os, "sched_getaffinity", raising=False)     # not Linux: the CPU count, or 1
+    for cpus, threads in [(1, 1), (3, 3), (None, 1)]:
+        monkeypatch.setattr(density.os, "cpu_count", lambda: cpus)
+        assert density._threads() == threads
+
+
+def test_the_pool_has_one_named_thread_per_cpu(monkeypatch):
+    monkeypatch.setattr(density, "_threads", lambda: 3)
+    monkeypatch.setattr(density, "_POOL", None)
+    pool = density._pool()
+    assert pool is density._pool() and pool._max_workers == 3
+    z = np.random.default_rng(9).normal(0, 1, (64, 3))
+    np.testing.assert_allclose(log_density(_mixture(), z, chunk_bytes=8 * 7),
+                               logsumexp(_log_terms(_mixture(), z), axis=1), rtol=1e-10, atol=0)
+    assert 1 <= len(pool._threads) <= 3 and all(t.name.startswith("kl-audit-density_") for t in pool._threads)
+    pool.shutdown()
