@@ -77,6 +77,9 @@ class _ForeignArray:
     def __sub__(self, other):
         return self.values - np.asarray(other)
 
+    def __mul__(self, other):
+        return self.values * np.asarray(other)
+
 
 def _expected(a, axis):
     with np.errstate(divide="ignore"):
@@ -180,6 +183,9 @@ def test_normalizers_and_densities_at_draws_by_scipy():
     got = log_density_at_draws(normalizers[comp], eps)
     truth = stats.norm.logpdf(z, mix.means[comp], np.sqrt(mix.variances[comp])).sum(1)
     np.testing.assert_allclose(got, truth, rtol=1e-12, atol=0)
+    foreign = _ForeignArray(eps)
+    np.testing.assert_allclose(log_density_at_draws(normalizers[comp], foreign), truth, rtol=1e-12, atol=0)
+    assert "sum" in foreign.namespace.used                      # reduced in the draws' own namespace
 
 
 @pytest.mark.parametrize("centred", [False, True])
