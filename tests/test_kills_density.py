@@ -358,3 +358,31 @@ def test_the_pool_has_one_named_thread_per_cpu(monkeypatch):
                                logsumexp(_log_terms(_mixture(), z), axis=1), rtol=1e-10, atol=0)
     assert 1 <= len(pool._threads) <= 3 and all(t.name.startswith("kl-audit-density_") for t in pool._threads)
     pool.shutdown()
+
+
+def test_scoring_runs_blas_on_one_thread_and_leaves_openmp_alone():
+    from tests.extras import require
+
+    require("torch")                                    # loads an OpenMP runtime besides the BLAS
+    threadpoolctl = require("threadpoolctl")
+    before = {(i["user_api"], i["filepath"]): i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    with density._one_blas_thread():
+        inside = {(i["user_api"], i["filepath"]): i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    assert any(api == "blas" for api, _ in inside) and any(api == "openmp" for api, _ in inside)
+    for (api, path), threads in inside.items():
+        assert threads == (1 if api == "blas" else before[api, path]), (api, path)
+
+
+def test_a_known_shift_needs_no_row_maximum(monkeypatch):
+    calls = []
+    original = density.accumulate_logsumexp
+    monkeypatch.setattr(density, "accumulate_logsumexp", lambda *args: calls.append(1) or original(*args))
+    mix = _mixture()
+    z = np.random.default_rng(10).normal(0, 1, (5, 3))
+    terms = density_terms(mix)
+    truth = logsumexp(_log_terms(mix, z), axis=1)
+    got = mixture_log_sum(terms, z - terms.center, truth, chunk_bytes=8 * 3)
+    assert calls == []
+    np.testing.assert_allclose(got, truth, rtol=1e-10, atol=0)
+    mixture_log_sum(terms, z - terms.center, chunk_bytes=8 * 3)
+    assert calls
