@@ -386,3 +386,39 @@ def test_a_known_shift_needs_no_row_maximum(monkeypatch):
     np.testing.assert_allclose(got, truth, rtol=1e-10, atol=0)
     mixture_log_sum(terms, z - terms.center, chunk_bytes=8 * 3)
     assert calls
+
+
+def _count_direct_blocks(monkeypatch) -> list:
+    calls = []
+    original = density._direct_block
+    monkeypatch.setattr(density, "_direct_block", lambda *args: calls.append(1) or original(*args))
+    return calls
+
+
+def test_the_shift_column_counts_in_the_rounding_bound(monkeypatch):
+    """Small points and coefficients, but a shift of 1e9 nats: its rounding (γ·1e9 > 1e-6) calls for the direct form."""
+    calls = _count_direct_blocks(monkeypatch)
+    mix = _mixture()
+    z = np.random.default_rng(11).normal(0, 0.5, (4, 3))
+    terms = density_terms(mix)
+    truth = logsumexp(_log_terms(mix, z), axis=1)
+    got = mixture_log_sum(terms, z - terms.center, np.full(4, -1e9), chunk_bytes=2**20)
+    np.testing.assert_allclose(got, truth, rtol=1e-10, atol=0)
+    assert calls
+    calls.clear()
+    mixture_log_sum(terms, z - terms.center, truth, chunk_bytes=2**20)
+    assert calls == []                          # the same points with their own shifts: the expanded form
+
+
+def test_an_unusable_shift_keeps_the_expanded_form(monkeypatch):
+    """A point drawn from a component of weight 0 (shift -inf) is scored again; it does not make its block direct."""
+    calls = _count_direct_blocks(monkeypatch)
+    mix = _mixture()
+    z = np.random.default_rng(12).normal(0, 0.5, (4, 3))
+    terms = density_terms(mix)
+    truth = logsumexp(_log_terms(mix, z), axis=1)
+    shift = truth.copy()
+    shift[1] = -np.inf
+    np.testing.assert_allclose(mixture_log_sum(terms, z - terms.center, shift, chunk_bytes=2**20), truth,
+                               rtol=1e-10, atol=0)
+    assert calls == []
