@@ -422,3 +422,19 @@ def test_an_unusable_shift_keeps_the_expanded_form(monkeypatch):
     np.testing.assert_allclose(mixture_log_sum(terms, z - terms.center, shift, chunk_bytes=2**20), truth,
                                rtol=1e-10, atol=0)
     assert calls == []
+
+
+def test_rows_whose_sum_leaves_2_to_the_minus_60_to_2_to_the_900_are_scored_again(monkeypatch):
+    """The shift s = log q̄(z) - x log 2 makes a row's sum 2^x; only x outside [-60, 900] is scored again."""
+    rescored = []
+    original = density.accumulate_logsumexp
+    monkeypatch.setattr(density, "accumulate_logsumexp",
+                        lambda a, top, total: rescored.append(a.shape[0]) or original(a, top, total))
+    mix = _mixture()
+    z = np.random.default_rng(13).normal(0, 0.5, (6, 3))
+    terms = density_terms(mix)
+    truth = logsumexp(_log_terms(mix, z), axis=1)
+    x = np.array([-60.5, -59.5, -10.0, 10.0, 899.5, 900.5])
+    got = mixture_log_sum(terms, z - terms.center, truth - x * math.log(2.0), chunk_bytes=2**20)
+    np.testing.assert_allclose(got, truth, rtol=1e-10, atol=0)
+    assert rescored == [2]
