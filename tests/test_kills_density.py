@@ -438,3 +438,18 @@ def test_rows_whose_sum_leaves_2_to_the_minus_60_to_2_to_the_900_are_scored_agai
     got = mixture_log_sum(terms, z - terms.center, truth - x * math.log(2.0), chunk_bytes=2**20)
     np.testing.assert_allclose(got, truth, rtol=1e-10, atol=0)
     assert rescored == [2]
+
+
+@pytest.mark.parametrize("chunk_bytes", [8 * 7, 8 * 7 * 5, 2**20])
+def test_each_point_is_scored_once(monkeypatch, chunk_bytes):
+    rows = []
+    original = density._score_rows
+    monkeypatch.setattr(density, "_score_rows", lambda terms, z, shift, block_cols: rows.append(z.shape[0])
+                        or original(terms, z, shift, block_cols))
+    mix = _mixture()
+    z = np.random.default_rng(14).normal(0, 0.5, (23, 3))
+    terms = density_terms(mix)
+    truth = logsumexp(_log_terms(mix, z), axis=1)
+    np.testing.assert_allclose(mixture_log_sum(terms, z - terms.center, truth, chunk_bytes=chunk_bytes), truth,
+                               rtol=1e-10, atol=0)
+    assert sum(rows) == 23
