@@ -10,6 +10,7 @@ formulas evaluated one scalar at a time.  Weights are non-uniform (one of them 0
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -237,6 +238,15 @@ def test_rounding_bound_is_its_documented_formula():
     worst = max(0.5 * 9.0 * mag[0, i] + 3.0 * mag[1, i] + mag[2, i] for i in range(5)) + 7.5
     assert density._rounding_bound(terms, z, shift) == pytest.approx(gamma * worst, rel=1e-14, abs=0)
     assert density._rounding_bound(terms, z[:0], shift) == 0.0
+    wide = density_terms(_mixture(n=4, d=50))            # γ_{2d+4} = 104 u / (1 - 104 u), exactly
+    zw = np.random.default_rng(15).normal(0, 1, (3, 50))
+    k = Fraction(104) * Fraction(EPS)
+    mag = wide.magnitude
+    zmax = Fraction(float(np.abs(zw).max()))
+    worst = max(Fraction(1, 2) * zmax * zmax * Fraction(mag[0, i]) + zmax * Fraction(mag[1, i]) + Fraction(mag[2, i])
+                for i in range(4)) + Fraction(2.5)
+    assert density._rounding_bound(wide, zw, np.array([-2.5, 1.0])) == pytest.approx(float(k / (1 - k) * worst),
+                                                                                   rel=4e-15, abs=0)
     assert density._rounding_bound(terms, np.array([[1e200, 0.0, 0.0]]), np.zeros(1)) == np.inf
 
 
