@@ -333,6 +333,19 @@ def test_points_are_refused_by_name(route, z, message):
         route(_mixture(), z)
 
 
+def test_log_density_passes_its_block_size_on(monkeypatch):
+    seen = []
+    original = density.mixture_log_sum
+
+    def spy(terms, z, shift=None, *, chunk_bytes):
+        seen.append(chunk_bytes)
+        return original(terms, z, shift, chunk_bytes=chunk_bytes)
+
+    monkeypatch.setattr(density, "mixture_log_sum", spy)
+    log_density(_mixture(), np.zeros((2, 3)), chunk_bytes=4321)
+    assert seen == [4321]
+
+
 def test_the_ratio_passes_its_block_size_on(monkeypatch):
     seen = []
     original = density.log_density
