@@ -184,6 +184,9 @@ def test_normalizers_and_densities_at_draws_by_scipy():
     got = log_density_at_draws(normalizers[comp], eps)
     truth = stats.norm.logpdf(z, mix.means[comp], np.sqrt(mix.variances[comp])).sum(1)
     np.testing.assert_allclose(got, truth, rtol=1e-12, atol=0)
+    foreign_v = _ForeignArray(mix.variances)
+    np.testing.assert_allclose(log_normalizers(foreign_v), expected, rtol=1e-14, atol=0)
+    assert {"log", "sum"} <= foreign_v.namespace.used                # in the variances' own namespace
     foreign = _ForeignArray(eps)
     np.testing.assert_allclose(log_density_at_draws(normalizers[comp], foreign), truth, rtol=1e-12, atol=0)
     assert "sum" in foreign.namespace.used                      # reduced in the draws' own namespace
