@@ -386,10 +386,11 @@ def test_the_pool_has_one_named_thread_per_cpu(monkeypatch):
     pool.shutdown()
 
 
-def test_scoring_runs_blas_on_one_thread_and_leaves_openmp_alone():
+def test_scoring_runs_blas_on_one_thread_and_leaves_openmp_alone(monkeypatch):
     from tests.extras import require
 
     require("torch")                                    # loads an OpenMP runtime besides the BLAS
+    monkeypatch.setattr(density, "_BLAS", None)         # a controller that sees the libraries loaded now
     threadpoolctl = require("threadpoolctl")
     before = {(i["user_api"], i["filepath"]): i["num_threads"] for i in threadpoolctl.threadpool_info()}
     with density._one_blas_thread():
