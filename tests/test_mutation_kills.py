@@ -155,3 +155,29 @@ def test_dimension_wise_avg_kl_sums_every_block_once(monkeypatch):
     got = mixture.avg_kl_per_dimension(mix, prior=prior)
     np.testing.assert_allclose(got, expected, rtol=1e-13)
     assert got.sum() == pytest.approx(mixture.avg_kl(mix, prior=prior), rel=1e-13)
+
+
+# --- numeric/moments.py: the matched Gaussian's KL and the count of active units ------------------
+
+def test_matched_gaussian_kl_is_the_full_covariance_kl_by_default():
+    """KL(N(μ, Σ) || N(0, I)) = ½(tr Σ + μᵀμ - d - log det Σ), with Σ far from diagonal."""
+    from numeric.moments import matched_gaussian_kl
+
+    mu, cov = np.array([0.3, -0.8]), np.array([[1.5, 0.9], [0.9, 0.8]])
+    full = 0.5 * (np.trace(cov) + mu @ mu - 2 - np.log(np.linalg.det(cov)))
+    diag = 0.5 * float(np.sum(np.diag(cov) + mu * mu - 1 - np.log(np.diag(cov))))
+    assert matched_gaussian_kl(mu, cov) == pytest.approx(full, rel=1e-12, abs=0)
+    assert matched_gaussian_kl(mu, cov, diagonal=True) == pytest.approx(diag, rel=1e-12, abs=0)
+
+
+def test_active_units_count_variances_strictly_above_the_threshold():
+    from numeric.moments import active_units
+
+    variance = np.array([0.5, 0.01, 0.0100001, 0.0, 2.0])
+    assert active_units(variance, 0.01) == 3
+    assert active_units(variance, 0.5) == 1
+    assert type(active_units(variance, 0.01)) is int
+    from tests.extras import require
+
+    torch = require("torch")
+    assert active_units(torch.as_tensor(variance), 0.01) == 3
