@@ -181,3 +181,21 @@ def test_active_units_count_variances_strictly_above_the_threshold():
 
     torch = require("torch")
     assert active_units(torch.as_tensor(variance), 0.01) == 3
+
+
+def test_mixture_moments_of_tensors_are_tensors_of_their_dtype_with_numpy_values():
+    from numeric.moments import mixture_moments
+    from tests.extras import require
+
+    torch = require("torch")
+    require("array_api_compat")
+    rng = np.random.default_rng(4)
+    w = rng.dirichlet(np.ones(5), size=2)                       # batched: shape (2, 5)
+    m, v = rng.normal(0, 1, (2, 5, 3)), np.exp(rng.normal(0, 0.5, (2, 5, 3)))
+    mean, cov = mixture_moments(w, m, v)
+    assert mean.dtype == np.float64 and cov.shape == (2, 3, 3)
+    for dtype, rel in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+        tm, tc = mixture_moments(*(torch.as_tensor(a, dtype=dtype) for a in (w, m, v)))
+        assert isinstance(tc, torch.Tensor) and (tm.dtype, tc.dtype) == (dtype, dtype)
+        np.testing.assert_allclose(tm.numpy(), mean, rtol=rel, atol=rel)
+        np.testing.assert_allclose(tc.numpy(), cov, rtol=rel, atol=rel)
