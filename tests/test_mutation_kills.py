@@ -199,3 +199,16 @@ def test_mixture_moments_of_tensors_are_tensors_of_their_dtype_with_numpy_values
         assert isinstance(tc, torch.Tensor) and (tm.dtype, tc.dtype) == (dtype, dtype)
         np.testing.assert_allclose(tm.numpy(), mean, rtol=rel, atol=rel)
         np.testing.assert_allclose(tc.numpy(), cov, rtol=rel, atol=rel)
+
+
+def test_mixture_moments_compute_float32_numpy_input_in_float64():
+    from numeric.moments import mixture_moments
+
+    rng = np.random.default_rng(6)
+    w = rng.dirichlet(np.ones(4)).astype(np.float32)
+    m, v = rng.normal(0, 3, (4, 2)).astype(np.float32), np.exp(rng.normal(0, 1, (4, 2))).astype(np.float32)
+    got = mixture_moments(w, m, v)
+    wide = mixture_moments(w.astype(np.float64), m.astype(np.float64), v.astype(np.float64))
+    for a, b in zip(got, wide):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
