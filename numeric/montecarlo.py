@@ -156,8 +156,8 @@ def mutual_information(avg: float, kl_aggregate: Estimate | float) -> Estimate |
 
 
 def kl_monte_carlo_batch(weights: ArrayLike, means: ArrayLike, variances: ArrayLike, n_samples: int,
-                         rng: np.random.Generator, *, prior: Prior = Prior(),
-                         level: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+                         rng: np.random.Generator, *,
+                         prior: Prior = Prior()) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Monte Carlo KL(q̄ || p) for many small mixtures at once.
 
     Parameters

@@ -155,3 +155,60 @@ def test_dimension_wise_avg_kl_sums_every_block_once(monkeypatch):
     got = mixture.avg_kl_per_dimension(mix, prior=prior)
     np.testing.assert_allclose(got, expected, rtol=1e-13)
     assert got.sum() == pytest.approx(mixture.avg_kl(mix, prior=prior), rel=1e-13)
+
+
+# --- numeric/moments.py: the matched Gaussian's KL and the count of active units ------------------
+
+def test_matched_gaussian_kl_is_the_full_covariance_kl_by_default():
+    """KL(N(μ, Σ) || N(0, I)) = ½(tr Σ + μᵀμ - d - log det Σ), with Σ far from diagonal."""
+    from numeric.moments import matched_gaussian_kl
+
+    mu, cov = np.array([0.3, -0.8]), np.array([[1.5, 0.9], [0.9, 0.8]])
+    full = 0.5 * (np.trace(cov) + mu @ mu - 2 - np.log(np.linalg.det(cov)))
+    diag = 0.5 * float(np.sum(np.diag(cov) + mu * mu - 1 - np.log(np.diag(cov))))
+    assert matched_gaussian_kl(mu, cov) == pytest.approx(full, rel=1e-12, abs=0)
+    assert matched_gaussian_kl(mu, cov, diagonal=True) == pytest.approx(diag, rel=1e-12, abs=0)
+
+
+def test_active_units_count_variances_strictly_above_the_threshold():
+    from numeric.moments import active_units
+
+    variance = np.array([0.5, 0.01, 0.0100001, 0.0, 2.0])
+    assert active_units(variance, 0.01) == 3
+    assert active_units(variance, 0.5) == 1
+    assert type(active_units(variance, 0.01)) is int
+    from tests.extras import require
+
+    torch = require("torch")
+    assert active_units(torch.as_tensor(variance), 0.01) == 3
+
+
+def test_mixture_moments_of_tensors_are_tensors_of_their_dtype_with_numpy_values():
+    from numeric.moments import mixture_moments
+    from tests.extras import require
+
+    torch = require("torch")
+    require("array_api_compat")
+    rng = np.random.default_rng(4)
+    w = rng.dirichlet(np.ones(5), size=2)                       # batched: shape (2, 5)
+    m, v = rng.normal(0, 1, (2, 5, 3)), np.exp(rng.normal(0, 0.5, (2, 5, 3)))
+    mean, cov = mixture_moments(w, m, v)
+    assert mean.dtype == np.float64 and cov.shape == (2, 3, 3)
+    for dtype, rel in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+        tm, tc = mixture_moments(*(torch.as_tensor(a, dtype=dtype) for a in (w, m, v)))
+        assert isinstance(tc, torch.Tensor) and (tm.dtype, tc.dtype) == (dtype, dtype)
+        np.testing.assert_allclose(tm.numpy(), mean, rtol=rel, atol=rel)
+        np.testing.assert_allclose(tc.numpy(), cov, rtol=rel, atol=rel)
+
+
+def test_mixture_moments_compute_float32_numpy_input_in_float64():
+    from numeric.moments import mixture_moments
+
+    rng = np.random.default_rng(6)
+    w = rng.dirichlet(np.ones(4)).astype(np.float32)
+    m, v = rng.normal(0, 3, (4, 2)).astype(np.float32), np.exp(rng.normal(0, 1, (4, 2))).astype(np.float32)
+    got = mixture_moments(w, m, v)
+    wide = mixture_moments(w.astype(np.float64), m.astype(np.float64), v.astype(np.float64))
+    for a, b in zip(got, wide):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)

@@ -9,6 +9,7 @@ test would fail.
 
 from __future__ import annotations
 
+import sys
 import types
 
 import numpy as np
@@ -36,7 +37,18 @@ def _mixture(n=12, d=3, seed=0):
 
 
 def _plant(monkeypatch, func, perturb):
-    """Make ``func`` return ``perturb`` of its own result, for every caller, until the test ends."""
+    """Make ``func`` return ``perturb`` of its own result, for every caller, until the test ends.
+
+    A plain function gets the planted code object.  A wrapper with a closure (a decorated
+    function, e.g. under mutation testing) cannot take one without it: it is replaced by
+    name in every loaded module that holds it.
+    """
+    if func.__closure__:
+        planted_wrapper = lambda *args, **kwargs: perturb(func(*args, **kwargs))  # noqa: E731
+        for module in list(sys.modules.values()):
+            if getattr(module, func.__name__, None) is func:
+                monkeypatch.setattr(module, func.__name__, planted_wrapper)
+        return
     original = types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__)
     original.__kwdefaults__ = func.__kwdefaults__
     monkeypatch.setitem(func.__globals__, "_PLANTED", (original, perturb))
