@@ -148,11 +148,17 @@ def test_a_forked_child_starts_a_fresh_pool():
 
 
 def test_sum_exp_clamped_clamps_at_minus_700_in_place():
+    from numeric._quadrature_kernel import EXP_ULPS
+
     a = np.array([[0.0, -1.0, -800.0, -700.5], [-2.0, np.log(3.0), -np.inf, -699.0]])
     expected = np.exp(np.maximum(a, CLAMP)).sum(axis=1)
-    got = sum_exp_clamped(a, axis=1)
-    np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
-    assert a[0, 2] == math.exp(-700.0) and a[1, 2] == math.exp(-700.0)    # scratch holds the clamped exponentials
+    # rows of a float64 matrix: one compiled pass, each exponential within EXP_ULPS units, then 4 additions
+    got = sum_exp_clamped(a.copy(), axis=1)
+    np.testing.assert_allclose(got, expected, rtol=(EXP_ULPS + a.shape[1]) * np.finfo(float).eps, atol=0)
+    # any other axis: numpy's exp, in place (the scratch holds the clamped exponentials)
+    t = np.ascontiguousarray(a.T)
+    np.testing.assert_allclose(sum_exp_clamped(t, axis=0), expected, rtol=1e-15, atol=0)
+    assert t[2, 0] == math.exp(-700.0) and t[2, 1] == math.exp(-700.0)
     assert CLAMP == -700.0
     col = np.array([[0.0, 1.0], [-1.0, 2.0]])
     np.testing.assert_allclose(sum_exp_clamped(col.copy()), np.exp(col).sum(axis=-1), rtol=1e-15, atol=0)
