@@ -225,6 +225,9 @@ def main(argv=None) -> int:
     parser.add_argument("--figure", type=Path, default=Path("benchmarks/cost.png"), help="where to draw time against N and S")
     args = parser.parse_args(argv)
     results: dict = {}
+    if args.only is not None and args.json.exists():
+        # one group re-measured: the other groups' results in the file are kept
+        results = {k: v for k, v in json.loads(args.json.read_text()).get("results", {}).items() if k != args.only}
     plan = [p for p in _plan(args.quick, args.million) if args.only in (None, p[0])]
     for group, case, case_args, repeats in tqdm(plan, desc="benchmarks", unit="case"):
         results.setdefault(group, {}).setdefault(json.dumps(case_args), {})[case] = _run(case, case_args, repeats)
@@ -234,7 +237,7 @@ def main(argv=None) -> int:
         scaling = next(iter(results["scaling"].values()))["mc_scaling"].get("result")
         if scaling:
             results["scaling_fit"] = _scaling_figure(scaling, args.figure)
-    table = _table(results) if args.only is None else json.dumps(results, indent=1)
+    table = _table(results)
     print(f"Machine: {machine['cpus']} CPUs ({machine['machine']}), Python {machine['python']}\n")
     print(table)
     args.json.parent.mkdir(parents=True, exist_ok=True)
