@@ -282,14 +282,17 @@ def _fingerprint(e: sp.Basic) -> tuple:
     return _fingerprint_cached(e, _REWRITE[-1])
 
 
-@functools.lru_cache(maxsize=4096)
-def _fingerprint_cached(e: sp.Basic, rules: tuple) -> tuple:
+def _fingerprint_uncached(e: sp.Basic, rules: tuple) -> tuple:
     try:
         e = sp.expand_log(sp.expand(e), force=False)
     except Exception:  # noqa: BLE001
         pass
     e = _rewrite(e, rules)
     return frozenset(type(f) for f in e.atoms(*_APPLIED)), frozenset(e.free_symbols)
+
+
+# the caches wrap plain functions (not decorators), so that mutation testing reaches the functions themselves
+_fingerprint_cached = functools.lru_cache(maxsize=4096)(_fingerprint_uncached)
 
 
 def _same_arg(x: sp.Basic, y: sp.Basic) -> bool:
@@ -343,8 +346,8 @@ def _candidates(expr: sp.Expr, rules: tuple):
                 continue
 
 
-@functools.lru_cache(maxsize=8192)
-def _decide(kind: str, expr: sp.Expr, rules: tuple) -> bool:
+def _decide_uncached(kind: str, expr: sp.Expr, rules: tuple) -> bool:
+    """Whether ``expr`` is shown zero / nonnegative / positive (``kind``: "zero", "nonneg", "pos"); through the cache."""
     if kind == "zero":
         if expr == 0:
             return True
@@ -361,6 +364,9 @@ def _decide(kind: str, expr: sp.Expr, rules: tuple) -> bool:
         if (kind == "nonneg" and r == 0) or getattr(r, attr) or getattr(sp.factor(r), attr):
             return True
     return False
+
+
+_decide = functools.lru_cache(maxsize=8192)(_decide_uncached)
 
 
 def is_zero(expr: sp.Expr) -> bool:
