@@ -257,3 +257,29 @@ def test_check_without_the_witness_runs_it_nowhere(monkeypatch):
     report = thm(st, Step("1", st, ByTheorem(lemma)), uses=(lemma,)).check(witness=False)
     assert report.ok and report.witnessed == 0 and calls == []
     assert thm(st, Step("1", st, Algebra())).check([]).witnessed == 1 and calls == [1]
+
+
+@pytest.mark.parametrize("limits", ["reversed", "reversed by two", "symbolic, reversed"])
+def test_a_sum_over_a_reversed_range_gets_no_sign_from_sympy(monkeypatch, limits):
+    """Some sympy versions call a sum of positive terms positive without looking at its range; a reversed range
+    (Karr's convention: Σ_{i=3}^{1} w_i = -w_2) makes that false, so the kernel asks for the range itself.
+
+    sympy's own sign of a sum is replaced, for this test, by that range-blind rule: the kernel must still refuse."""
+    from proofs import kernel
+
+    ii = sp.Symbol("i_rev", integer=True)
+    nn = sp.Symbol("n_rev", integer=True, positive=True)
+    ww = sp.IndexedBase("w_rev", positive=True)
+    bounds = {"reversed": (3, 1), "reversed by two": (nn + 3, nn + 1), "symbolic, reversed": (nn + 2, nn)}[limits]
+    # sympy looks its sign rules up in a table built with the class
+    monkeypatch.setitem(sp.Sum._prop_handler, "positive", lambda self: self.function.is_positive)
+    kernel.clear_cache()
+    try:
+        s = sp.Sum(ww[ii], (ii, *bounds))
+        assert s.is_positive and s.doit().is_negative          # the rule sympy is made to follow here is wrong
+        st = sp.Gt(s, 0, evaluate=False)
+        t = Theorem(name="t", title="t", conclusion=st, steps=[Step("1", st, Algebra())])
+        with pytest.raises(ProofError, match=r"does not have a provable strict sign"):
+            t.check(witness=False)
+    finally:
+        kernel.clear_cache()
