@@ -428,13 +428,17 @@ def _count_direct_blocks(monkeypatch) -> list:
     return calls
 
 
+def _four_points(seed):
+    """Four points near the origin, the mixture's density terms, and log q̄ at the points by scipy."""
+    mix = _mixture()
+    z = np.random.default_rng(seed).normal(0, 0.5, (4, 3))
+    return z, density_terms(mix), logsumexp(_log_terms(mix, z), axis=1)
+
+
 def test_the_shift_column_counts_in_the_rounding_bound(monkeypatch):
     """Small points and coefficients, but a shift of 1e9 nats: its rounding (γ·1e9 > 1e-6) calls for the direct form."""
     calls = _count_direct_blocks(monkeypatch)
-    mix = _mixture()
-    z = np.random.default_rng(11).normal(0, 0.5, (4, 3))
-    terms = density_terms(mix)
-    truth = logsumexp(_log_terms(mix, z), axis=1)
+    z, terms, truth = _four_points(11)
     got = mixture_log_sum(terms, z - terms.center, np.full(4, -1e9), chunk_bytes=2**20)
     np.testing.assert_allclose(got, truth, rtol=1e-10, atol=0)
     assert calls
@@ -446,10 +450,7 @@ def test_the_shift_column_counts_in_the_rounding_bound(monkeypatch):
 def test_an_unusable_shift_keeps_the_expanded_form(monkeypatch):
     """A point drawn from a component of weight 0 (shift -inf) is scored again; it does not make its block direct."""
     calls = _count_direct_blocks(monkeypatch)
-    mix = _mixture()
-    z = np.random.default_rng(12).normal(0, 0.5, (4, 3))
-    terms = density_terms(mix)
-    truth = logsumexp(_log_terms(mix, z), axis=1)
+    z, terms, truth = _four_points(12)
     shift = truth.copy()
     shift[1] = -np.inf
     np.testing.assert_allclose(mixture_log_sum(terms, z - terms.center, shift, chunk_bytes=2**20), truth,
