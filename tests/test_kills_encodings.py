@@ -185,3 +185,19 @@ def test_total_correlation_draws_4096_at_a_time_by_default():
     seen: list[int] = []
     est = total_correlation_monte_carlo(mix, 5000, np.random.default_rng(7), progress=seen.append)
     assert est.n_samples == 5000 and seen == [4096, 904]
+
+
+def test_total_correlation_terms_scores_each_marginal_as_its_column_mixture():
+    """Without a marginal scorer, column j's mixture (weights w, means m_:j, variances v_:j) at z_j, by scipy."""
+    from scipy.special import logsumexp
+    from scipy.stats import norm
+
+    from numeric.density import log_density
+
+    mix = _mixture()                                                   # non-uniform weights, d = 3
+    z = np.random.default_rng(24).normal(size=(5, 3)) * 1.5
+    per = norm.logpdf(z[:, None, :], mix.means[None], np.sqrt(mix.variances)[None])   # (S, N, d)
+    log_w = np.log(mix.weights)[None, :]
+    joint = logsumexp(log_w + per.sum(axis=2), axis=1)
+    marginals = sum(logsumexp(log_w + per[:, :, j], axis=1) for j in range(3))
+    np.testing.assert_allclose(encodings.total_correlation_terms(mix, z, log_density), joint - marginals, rtol=1e-11)
