@@ -185,3 +185,41 @@ def test_total_correlation_draws_4096_at_a_time_by_default():
     seen: list[int] = []
     est = total_correlation_monte_carlo(mix, 5000, np.random.default_rng(7), progress=seen.append)
     assert est.n_samples == 5000 and seen == [4096, 904]
+
+
+def test_total_correlation_terms_scores_each_marginal_as_its_column_mixture():
+    """Without a marginal scorer, column j's mixture (weights w, means m_:j, variances v_:j) at z_j, by scipy."""
+    from scipy.special import logsumexp
+    from scipy.stats import norm
+
+    from numeric.density import log_density
+
+    mix = _mixture()                                                   # non-uniform weights, d = 3
+    z = np.random.default_rng(24).normal(size=(5, 3)) * 1.5
+    per = norm.logpdf(z[:, None, :], mix.means[None], np.sqrt(mix.variances)[None])   # (S, N, d)
+    log_w = np.log(mix.weights)[None, :]
+    joint = logsumexp(log_w + per.sum(axis=2), axis=1)
+    marginals = sum(logsumexp(log_w + per[:, :, j], axis=1) for j in range(3))
+    np.testing.assert_allclose(encodings.total_correlation_terms(mix, z, log_density), joint - marginals, rtol=1e-11)
+
+
+def test_total_correlation_shifts_each_point_by_its_own_components_log_term(monkeypatch):
+    """The joint's log-sum is shifted, row by row, by log w_c + log q_c(z) of the component c that drew z."""
+    from scipy.stats import norm
+
+    mix = _mixture()
+    shifts: list[np.ndarray] = []
+    real_joint = encodings.mixture_log_sum
+
+    def spy_joint(terms, x, shift, *, chunk_bytes):
+        z = x + terms.center
+        terms_i = np.log(mix.weights) + norm.logpdf(z[:, None, :], mix.means, np.sqrt(mix.variances)).sum(axis=2)
+        assert shift is not None and shift.shape == (x.shape[0],)
+        # the shift is one of the point's own log-terms (its component's), to rounding
+        assert np.all(np.abs(terms_i - shift[:, None]).min(axis=1) <= 1e-9 * (1 + np.abs(shift)))
+        shifts.append(shift)
+        return real_joint(terms, x, shift, chunk_bytes=chunk_bytes)
+
+    monkeypatch.setattr(encodings, "mixture_log_sum", spy_joint)
+    total_correlation_monte_carlo(mix, 300, np.random.default_rng(8), chunk_samples=128)
+    assert sum(s.size for s in shifts) >= 300
