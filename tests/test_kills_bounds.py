@@ -292,3 +292,11 @@ def test_torch_subsampled_row_terms_report_the_standard_error_of_the_mean():
     assert est.exact is False and est.rows == k
     assert est.lower_stderr == pytest.approx(statistics.stdev(lower.tolist()) / math.sqrt(k), rel=1e-12)
     assert est.upper_stderr == pytest.approx(statistics.stdev(upper.tolist()) / math.sqrt(k), rel=1e-12)
+
+
+def test_one_component_bounds_bracket_its_closed_form_kl():
+    """N = 1: q̄ = q_1, D_11 = BD_11 = 0, so both bounds are KL(q_1 || p) = ½ Σ_k (v_k + m_k² - 1 - log v_k), within the margin."""
+    m, v = [0.5, -1.0, 2.0], [0.3, 2.0, 1.1]
+    exact = 0.5 * math.fsum(vk + mk * mk - 1.0 - math.log(vk) for mk, vk in zip(m, v))
+    lower, upper = pairwise_bounds(DiagonalMixture.create(np.array([m]), np.array([v])))
+    assert lower <= exact <= upper and upper - lower < 1e-12
