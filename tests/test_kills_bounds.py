@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import warnings
 
 import numpy as np
 import pytest
@@ -171,6 +172,15 @@ def test_zero_weight_components_drop_out_of_the_row_terms():
     np.testing.assert_allclose(lo, lo_k, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(up, up_k, rtol=1e-13, atol=1e-13)
     assert np.isfinite(pairwise_row_terms(mix, np.arange(4))).all()   # a zero-weight row still has its terms
+
+
+def test_zero_weights_are_legal_and_raise_no_floating_point_warning():
+    """log 0 = -inf is meant for a zero weight: no divide-by-zero warning reaches the user."""
+    mix = _mixture(8, 2, seed=19, zero_weights=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lo, up = pairwise_row_terms(mix, np.arange(8))
+    assert np.isfinite(lo).all() and np.isfinite(up).all()
 
 
 # --- the subsampled bounds ----------------------------------------------------------------------
