@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import warnings
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from numeric import DiagonalMixture, Prior, avg_kl, pairwise_bounds, pairwise_bounds_sampled
 from numeric import bounds
 from numeric.bounds import pairwise_row_terms, rounding_margin
+from tests.extras import require
 
 EPS = 2.0 ** -52
 
@@ -172,6 +174,15 @@ def test_zero_weight_components_drop_out_of_the_row_terms():
     assert np.isfinite(pairwise_row_terms(mix, np.arange(4))).all()   # a zero-weight row still has its terms
 
 
+def test_zero_weights_are_legal_and_raise_no_floating_point_warning():
+    """log 0 = -inf is meant for a zero weight: no divide-by-zero warning reaches the user."""
+    mix = _mixture(8, 2, seed=19, zero_weights=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lo, up = pairwise_row_terms(mix, np.arange(8))
+    assert np.isfinite(lo).all() and np.isfinite(up).all()
+
+
 # --- the subsampled bounds ----------------------------------------------------------------------
 
 def test_exact_and_subsampled_regimes_meet_at_max_rows():
@@ -204,3 +215,98 @@ def test_subsampled_bounds_without_a_generator_are_reproducible():
     assert pairwise_bounds_sampled(mix, max_rows=6) == first
     assert pairwise_bounds_sampled(mix, max_rows=6, rng=np.random.default_rng(0)) == first
     assert pairwise_bounds_sampled(mix, max_rows=6, rng=np.random.default_rng(1)) != first
+
+
+# --- work split into blocks -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("block", [1, 4, 11])
+def test_margin_does_not_depend_on_the_block_size(block):
+    """Blocks of 1, 4 and all 11 components: the per-coordinate maxima are taken across blocks."""
+    mix = _mixture(11, 3, seed=14)
+    rows = np.array([1, 2, 7, 10])
+    row_w = np.array([0.4, 0.3, 0.2, 0.1])
+    lower, upper = pairwise_row_terms(mix, rows)
+    pm, pv = np.array([-0.5, 1.0, 0.2]), np.array([2.0, 0.5, 1.5])
+    got = rounding_margin(mix, rows, row_w, lower, upper, prior=Prior(mean=pm, var=pv), block=block)
+    expected = _margin_by_loops(mix, rows.tolist(), row_w.tolist(), lower.tolist(), upper.tolist(), pm.tolist(), pv.tolist())
+    assert got == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def test_distances_hold_when_the_widest_variance_lies_in_an_earlier_block_of_logarithms():
+    """65,537 components, two blocks of logarithms; component 0 has v = e^400 in both coordinates.
+
+    Two such v̄ multiplied overflow float64 (e^800), so the kernel's group size must come
+    from the largest |log v| over every block; and each block's ½ Σ_k log v lands in its own
+    rows.  Reference: the direct formula, coordinate by coordinate (no products of v̄).
+    """
+    n = 65_537
+    rng = np.random.default_rng(15)
+    m, v = rng.normal(0.5, 1.0, (n, 2)), np.exp(rng.normal(-0.5, 1.0, (n, 2)))
+    v[0] = math.exp(400.0)
+    mix = DiagonalMixture.create(m, v, weights=rng.dirichlet(np.ones(n)))
+    rows = np.array([0, 1, n - 1])
+    kl, bd = bounds.pairwise_distances(m[rows], v[rows], m, v)
+    assert np.isfinite(kl).all() and np.isfinite(bd).all() and bd[1, 0] > 190.0   # e^400 against v ~ 1
+    np.testing.assert_allclose(bounds.pairwise_kl(mix, rows), kl, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bounds.pairwise_bhattacharyya(mix, rows), bd, rtol=1e-12, atol=1e-12)
+
+
+# --- torch arrays: the same formulas in their namespace -----------------------------------------
+
+def _device_mixture(mix: DiagonalMixture, dtype: str = "float64"):
+    torch = require("torch")
+    require("array_api_compat")
+    from numeric import device
+    return device.DeviceMixture.create(torch.as_tensor(mix.means), torch.as_tensor(mix.variances),
+                                       weights=torch.as_tensor(mix.weights), dtype=dtype), torch
+
+
+def test_torch_distances_and_margin_equal_numpys():
+    mix = _mixture(13, 3, seed=16)
+    tmix, torch = _device_mixture(mix)
+    rows = np.array([0, 3, 4, 12])
+    row_w = np.array([0.1, 0.2, 0.3, 0.4])
+    kl, bd = bounds.pairwise_distances(tmix.means[rows], tmix.variances[rows], tmix.means, tmix.variances)
+    assert isinstance(kl, torch.Tensor) and isinstance(bd, torch.Tensor)
+    np.testing.assert_allclose(kl.numpy(), bounds.pairwise_kl(mix, rows), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(bd.numpy(), bounds.pairwise_bhattacharyya(mix, rows), rtol=1e-12, atol=1e-13)
+    lower, upper = pairwise_row_terms(mix, rows)
+    prior = Prior(mean=np.array([0.3, -0.2, 1.0]), var=np.array([1.5, 0.5, 2.0]))
+    want = rounding_margin(mix, rows, row_w, lower, upper, prior=prior)
+    for block in (2, 65_536):
+        got = rounding_margin(tmix, torch.as_tensor(rows), torch.as_tensor(row_w), torch.as_tensor(lower),
+                              torch.as_tensor(upper), prior=prior, block=block)
+        assert got == pytest.approx(want, rel=1e-12, abs=0)
+
+
+def test_torch_float32_margin_follows_float32_rounding():
+    """The margin is linear in the unit roundoff of the means' dtype: 2^29 times float64's for float32."""
+    mix = _mixture(10, 2, seed=17)
+    tmix, torch = _device_mixture(mix, "float32")
+    rows = np.arange(mix.n)
+    lower, upper = pairwise_row_terms(mix, rows)
+    want = rounding_margin(mix, rows, mix.weights, lower, upper) * 2.0 ** 29
+    got = rounding_margin(tmix, torch.arange(mix.n), torch.as_tensor(mix.weights, dtype=torch.float32),
+                          torch.as_tensor(lower, dtype=torch.float32), torch.as_tensor(upper, dtype=torch.float32))
+    assert got == pytest.approx(want, rel=1e-5, abs=0)   # the sizes summed in float32: ~1e-6 relative
+
+
+def test_torch_subsampled_row_terms_report_the_standard_error_of_the_mean():
+    mix = _mixture(30, 2, seed=18)
+    tmix, torch = _device_mixture(mix)
+    rows = np.array([2, 5, 5, 9, 20, 29])
+    lower, upper = pairwise_row_terms(mix, rows)
+    k = rows.size
+    est = bounds.bounds_from_row_terms(tmix, avg_kl(mix), torch.as_tensor(rows), torch.full((k,), 1 / k, dtype=torch.float64),
+                                       torch.as_tensor(lower), torch.as_tensor(upper), exact=False)
+    assert est.exact is False and est.rows == k
+    assert est.lower_stderr == pytest.approx(statistics.stdev(lower.tolist()) / math.sqrt(k), rel=1e-12)
+    assert est.upper_stderr == pytest.approx(statistics.stdev(upper.tolist()) / math.sqrt(k), rel=1e-12)
+
+
+def test_one_component_bounds_bracket_its_closed_form_kl():
+    """N = 1: q̄ = q_1, D_11 = BD_11 = 0, so both bounds are KL(q_1 || p) = ½ Σ_k (v_k + m_k² - 1 - log v_k), within the margin."""
+    m, v = [0.5, -1.0, 2.0], [0.3, 2.0, 1.1]
+    exact = 0.5 * math.fsum(vk + mk * mk - 1.0 - math.log(vk) for mk, vk in zip(m, v))
+    lower, upper = pairwise_bounds(DiagonalMixture.create(np.array([m]), np.array([v])))
+    assert lower <= exact <= upper and upper - lower < 1e-12
