@@ -283,3 +283,18 @@ def test_a_sum_over_a_reversed_range_gets_no_sign_from_sympy(monkeypatch, limits
             t.check(witness=False)
     finally:
         kernel.clear_cache()
+
+
+def test_a_decision_remembered_under_definitions_does_not_decide_without_them():
+    """The kernel remembers its sign and zero decisions keyed by the rewrite rules in force: x - 1 = 0 shown
+    where x := 1 is defined must not be reused for a theorem in which x is free."""
+    from proofs import kernel
+
+    xd = sp.Symbol("x_cached", real=True)
+    st = sp.Eq(xd, 1, evaluate=False)
+    kernel.clear_cache()
+    defined = Theorem(name="defined", title="d", conclusion=st, steps=[Step("1", st, Algebra())], definitions={xd: 1})
+    defined.check(witness=False)
+    free = Theorem(name="free", title="f", conclusion=st, steps=[Step("1", st, Algebra())])
+    with pytest.raises(ProofError, match=r"step \(1\)"):
+        free.check(witness=False)
